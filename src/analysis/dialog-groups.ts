@@ -1,0 +1,46 @@
+/**
+ * One call seen at two capture points is two dialogs in the dialog stage (one per point). The
+ * matched message pairs tie them together, so renderers can show one row per call with every
+ * capture point it was seen at, even when an ALG changed the Call-ID between them.
+ */
+import type { MessagePair } from '../correlate/types.js';
+import type { Dialog, DialogAnalysis } from '../dialog/types.js';
+
+export interface DialogGroup {
+  /** The dialogs of the same call at each capture point, inside first, then in order of start. */
+  dialogs: Dialog[];
+}
+
+export function groupDialogs(analysis: DialogAnalysis, pairs: MessagePair[], sideOf: (pointKey: string) => string): DialogGroup[] {
+  const parent = new Map<string, string>();
+  const find = (id: string): string => {
+    let root = id;
+    while (parent.get(root) !== root) root = parent.get(root)!;
+    parent.set(id, root);
+    return root;
+  };
+  const byId = new Map<string, Dialog>();
+  for (const point of analysis.points) {
+    for (const dialog of point.dialogs) {
+      byId.set(dialog.id, dialog);
+      parent.set(dialog.id, dialog.id);
+    }
+  }
+  for (const pair of pairs) {
+    const a = analysis.point(pair.inside.origin.point.key)?.dialogOf(pair.inside.id);
+    const b = analysis.point(pair.outside.origin.point.key)?.dialogOf(pair.outside.id);
+    if (a && b) parent.set(find(a.id), find(b.id));
+  }
+  const groups = new Map<string, Dialog[]>();
+  for (const dialog of byId.values()) {
+    const root = find(dialog.id);
+    let list = groups.get(root);
+    if (!list) groups.set(root, (list = []));
+    list.push(dialog);
+  }
+  const start = (d: Dialog) => d.start.sec + d.start.nsec / 1e9;
+  const sideRank = (d: Dialog) => ({ inside: 0, outside: 1 })[sideOf(d.point.key)] ?? 2;
+  return [...groups.values()]
+    .map((dialogs) => ({ dialogs: dialogs.sort((a, b) => sideRank(a) - sideRank(b) || start(a) - start(b)) }))
+    .sort((a, b) => start(a.dialogs[0]!) - start(b.dialogs[0]!));
+}

@@ -1,0 +1,163 @@
+/**
+ * Finds the same SIP message at an inside and an outside capture point. Call-ID is not part of the
+ * match (some ALGs rewrite it): the key is what ALGs leave alone (method or status, CSeq, top Via
+ * branch, From and To tags), and among copies with the same key (retransmissions) the nearest in
+ * time wins once the clock offset between the two points is known.
+ */
+import type { SipMessage } from '../sip/types.js';
+import { diffMessages } from './diff.js';
+import { assignSides } from './sides.js';
+import type {
+  CapturePointInfo,
+  ClockOffset,
+  Correlation,
+  DroppedMessage,
+  MessagePair,
+  PointMessages,
+  SideAssignment,
+} from './types.js';
+
+/** How far apart (after the clock offset) two copies of one message may be: NAT forwarding takes ms. */
+const MATCH_WINDOW_SECONDS = 2;
+
+function seconds(msg: SipMessage): number {
+  return msg.origin.ts.sec + msg.origin.ts.nsec / 1e9;
+}
+
+/** What a NAT or an ALG leaves alone in a message: the identity of the message, not its addresses. */
+export function matchKey(msg: SipMessage): string {
+  const first = msg.kind === 'request' ? msg.method ?? '' : String(msg.status ?? '');
+  return [
+    msg.kind,
+    first,
+    msg.cseq ? `${msg.cseq.seq} ${msg.cseq.method}` : '',
+    msg.vias[0]?.branch ?? '',
+    msg.from?.params.tag ?? '',
+    msg.to?.params.tag ?? '',
+  ].join('\u0000');
+}
+
+/** Dialog identity that survives a Call-ID rewrite: the From tag (and Call-ID only as a fallback). */
+function dialogKey(msg: SipMessage): string {
+  const tag = msg.from?.params.tag;
+  return tag ? `tag:${tag}` : `call:${msg.callId ?? ''}`;
+}
+
+function groupByKey(messages: SipMessage[]): Map<string, SipMessage[]> {
+  const groups = new Map<string, SipMessage[]>();
+  for (const msg of messages) {
+    const key = matchKey(msg);
+    let list = groups.get(key);
+    if (!list) groups.set(key, (list = []));
+    list.push(msg);
+  }
+  return groups;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * Clock offset between two capture points from messages whose key occurs exactly once on each side
+ * (no retransmission ambiguity). Two files from different machines can be seconds apart.
+ */
+function estimateOffset(inside: Map<string, SipMessage[]>, outside: Map<string, SipMessage[]>): { offset: number; samples: number; spread: number } | undefined {
+  const deltas: number[] = [];
+  for (const [key, list] of inside) {
+    const other = outside.get(key);
+    if (list.length === 1 && other?.length === 1) deltas.push(seconds(other[0]!) - seconds(list[0]!));
+  }
+  if (deltas.length === 0) return undefined;
+  const offset = median(deltas);
+  // Keys reused by unrelated messages (e.g. two OPTIONS pings without branches) land far from the
+  // median; they are not part of the estimate's spread.
+  const close = deltas.filter((d) => Math.abs(d - offset) <= MATCH_WINDOW_SECONDS * 5);
+  return { offset, samples: close.length, spread: Math.max(...close) - Math.min(...close) };
+}
+
+function pairPoints(inside: PointMessages, outside: PointMessages, insideInfo: CapturePointInfo, outsideInfo: CapturePointInfo) {
+  const insideGroups = groupByKey(inside.messages);
+  const outsideGroups = groupByKey(outside.messages);
+  const estimate = estimateOffset(insideGroups, outsideGroups);
+  const offset = estimate?.offset ?? 0;
+  const pairs: MessagePair[] = [];
+  const matched = new Set<SipMessage>();
+
+  for (const [key, insideList] of insideGroups) {
+    const outsideList = outsideGroups.get(key);
+    if (!outsideList) continue;
+    const taken = new Set<number>();
+    for (const a of insideList) {
+      let best = -1;
+      let bestDistance = Infinity;
+      for (let j = 0; j < outsideList.length; j++) {
+        if (taken.has(j)) continue;
+        const distance = Math.abs(seconds(outsideList[j]!) - seconds(a) - offset);
+        if (distance <= MATCH_WINDOW_SECONDS && distance < bestDistance) {
+          best = j;
+          bestDistance = distance;
+        }
+      }
+      if (best < 0) continue;
+      taken.add(best);
+      const b = outsideList[best]!;
+      matched.add(a).add(b);
+      const diffs = diffMessages(a, b);
+      pairs.push({
+        inside: a,
+        outside: b,
+        transitSeconds: seconds(b) - seconds(a) - offset,
+        diffs,
+        translated: diffs.some((d) => d.area === 'transport'),
+        proxied: a.vias.length !== b.vias.length,
+      });
+    }
+  }
+
+  const dropped: DroppedMessage[] = [];
+  // Only dialogs that demonstrably cross between the two points can lose a message between them.
+  const crossingDialogs = new Set(pairs.map((p) => dialogKey(p.inside)));
+  const findDropped = (list: SipMessage[], seenAt: CapturePointInfo, missingAt: CapturePointInfo, toOtherClock: number, direction: 'outbound' | 'inbound') => {
+    if (missingAt.firstSeen === undefined || missingAt.lastSeen === undefined) return;
+    for (const msg of list) {
+      if (matched.has(msg) || !crossingDialogs.has(dialogKey(msg))) continue;
+      const t = seconds(msg) + toOtherClock;
+      if (t < missingAt.firstSeen - MATCH_WINDOW_SECONDS || t > missingAt.lastSeen + MATCH_WINDOW_SECONDS) continue;
+      dropped.push({ message: msg, seenAt, missingAt, direction });
+    }
+  };
+  findDropped(inside.messages, insideInfo, outsideInfo, offset, 'outbound');
+  findDropped(outside.messages, outsideInfo, insideInfo, -offset, 'inbound');
+
+  const clockOffset: ClockOffset | undefined = estimate && {
+    insideKey: inside.ref.key,
+    outsideKey: outside.ref.key,
+    offsetSeconds: estimate.offset,
+    samples: estimate.samples,
+    spreadSeconds: estimate.spread,
+  };
+  return { pairs, dropped, clockOffset };
+}
+
+/** Correlates every inside capture point with every outside one. */
+export function correlate(points: PointMessages[], assignment: SideAssignment): Correlation {
+  const infos = assignSides(points, assignment);
+  const pairs: MessagePair[] = [];
+  const dropped: DroppedMessage[] = [];
+  const clockOffsets: ClockOffset[] = [];
+  points.forEach((inside, i) => {
+    if (infos[i]!.side !== 'inside') return;
+    points.forEach((outside, j) => {
+      if (infos[j]!.side !== 'outside') return;
+      const result = pairPoints(inside, outside, infos[i]!, infos[j]!);
+      pairs.push(...result.pairs);
+      dropped.push(...result.dropped);
+      if (result.clockOffset) clockOffsets.push(result.clockOffset);
+    });
+  });
+  pairs.sort((a, b) => a.inside.id - b.inside.id);
+  return { points: infos, pairs, dropped, clockOffsets };
+}

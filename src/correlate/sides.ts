@@ -1,0 +1,93 @@
+/**
+ * Which side of the NAT each capture point is on: what the user said wins; otherwise it is inferred
+ * from the packet addresses of the SIP traffic, and the reason is recorded so the output can say it.
+ */
+import path from 'node:path';
+import { isNatHidden, isPublic } from '../util/address.js';
+import type { CapturePointInfo, PointMessages, SideAssignment } from './types.js';
+
+function sameFile(a: string, b: string): boolean {
+  return a === b || path.resolve(a) === path.resolve(b);
+}
+
+function interfaceNames(point: PointMessages): string[] {
+  const names: string[] = [];
+  if (point.interfaceName) names.push(point.interfaceName);
+  if (point.ref.linuxIfIndex !== undefined) names.push(`if${point.ref.linuxIfIndex}`);
+  return names;
+}
+
+function timeOf(seconds: { sec: number; nsec: number }): number {
+  return seconds.sec + seconds.nsec / 1e9;
+}
+
+interface AddressProfile {
+  hidden: Set<string>;
+  public: Set<string>;
+}
+
+function addressProfile(point: PointMessages): AddressProfile {
+  const profile: AddressProfile = { hidden: new Set(), public: new Set() };
+  for (const msg of point.messages) {
+    for (const ip of [msg.origin.src.ip, msg.origin.dst.ip]) {
+      if (isNatHidden(ip)) profile.hidden.add(ip);
+      else if (isPublic(ip)) profile.public.add(ip);
+    }
+  }
+  return profile;
+}
+
+function listed(addresses: Set<string>): string {
+  const all = [...addresses].sort();
+  return all.length > 3 ? `${all.slice(0, 3).join(', ')} and ${all.length - 3} more` : all.join(', ');
+}
+
+export function assignSides(points: PointMessages[], assignment: SideAssignment): CapturePointInfo[] {
+  return points.map((point) => {
+    const times = point.messages.map((m) => timeOf(m.origin.ts));
+    const base = {
+      ref: point.ref,
+      interfaceName: point.interfaceName,
+      sipMessages: point.messages.length,
+      firstSeen: times.length ? Math.min(...times) : undefined,
+      lastSeen: times.length ? Math.max(...times) : undefined,
+    };
+    const names = interfaceNames(point);
+    if (assignment.insideInterfaces.some((n) => names.includes(n))) {
+      return { ...base, side: 'inside', sideSource: 'user-interface', sideReason: `given: --inside-if ${names.find((n) => assignment.insideInterfaces.includes(n))}` };
+    }
+    if (assignment.outsideInterfaces.some((n) => names.includes(n))) {
+      return { ...base, side: 'outside', sideSource: 'user-interface', sideReason: `given: --outside-if ${names.find((n) => assignment.outsideInterfaces.includes(n))}` };
+    }
+    if (assignment.insideFiles.some((f) => sameFile(f, point.ref.source))) {
+      return { ...base, side: 'inside', sideSource: 'user-file', sideReason: 'given: --inside' };
+    }
+    if (assignment.outsideFiles.some((f) => sameFile(f, point.ref.source))) {
+      return { ...base, side: 'outside', sideSource: 'user-file', sideReason: 'given: --outside' };
+    }
+    const profile = addressProfile(point);
+    if (point.messages.length === 0) {
+      return { ...base, side: 'unknown', sideSource: 'unknown', sideReason: 'no SIP seen at this capture point' };
+    }
+    if (profile.hidden.size > 0 && profile.public.size > 0) {
+      return {
+        ...base,
+        side: 'inside',
+        sideSource: 'inferred',
+        sideReason: `inferred: SIP packets between private ${listed(profile.hidden)} and public ${listed(profile.public)} (the LAN side of a NAT)`,
+      };
+    }
+    if (profile.hidden.size === 0 && profile.public.size > 0) {
+      return {
+        ...base,
+        side: 'outside',
+        sideSource: 'inferred',
+        sideReason: `inferred: SIP packets only between public addresses (${listed(profile.public)})`,
+      };
+    }
+    const reason = profile.hidden.size > 0
+      ? `SIP packets only between private addresses (${listed(profile.hidden)}): a LAN, or both ends behind the same NAT`
+      : 'SIP packets only between loopback or unclassifiable addresses';
+    return { ...base, side: 'unknown', sideSource: 'unknown', sideReason: `not inferred: ${reason}` };
+  });
+}

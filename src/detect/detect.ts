@@ -1,0 +1,55 @@
+/**
+ * Runs every rule, then weighs one-sided suspicions against two-sided facts: a suspicious pattern
+ * that was already present, byte for byte, on the other side of the router was not made in transit.
+ */
+import { decideVerdict } from './verdict.js';
+import { RULES } from './rules/index.js';
+import type { DetectionContext, Finding, VerdictResult } from './types.js';
+
+export interface Detection {
+  findings: Finding[];
+  verdict: VerdictResult;
+}
+
+const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 } as const;
+
+/** Message ids whose copy on the other side of the router is identical in every payload byte. */
+function unchangedAcrossRouter(ctx: DetectionContext): Set<number> {
+  const ids = new Set<number>();
+  for (const pair of ctx.correlation.pairs) {
+    if (pair.diffs.some((d) => d.area !== 'transport')) continue;
+    ids.add(pair.inside.id).add(pair.outside.id);
+  }
+  return ids;
+}
+
+function explainedByEndpoint(finding: Finding, unchanged: Set<number>): boolean {
+  const ids = finding.evidence.flatMap((e) => e.at.map((a) => a.messageId));
+  return ids.length > 0 && ids.every((id) => id !== undefined && unchanged.has(id));
+}
+
+export function detect(ctx: DetectionContext, sipMessages: number): Detection {
+  const unchanged = unchangedAcrossRouter(ctx);
+  const findings: Finding[] = [];
+  for (const rule of RULES) {
+    for (const finding of rule.detect(ctx)) {
+      if (rule.scope === 'one-sided' && finding.implies === 'alg-suspected' && explainedByEndpoint(finding, unchanged)) {
+        findings.push({
+          ...finding,
+          implies: 'symptom',
+          confidence: 'high',
+          summary: `${finding.summary}; identical on the other side of the router, so the sender did this, not an ALG`,
+        });
+        continue;
+      }
+      findings.push(finding);
+    }
+  }
+  findings.sort(
+    (a, b) =>
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      (a.dialog ?? '').localeCompare(b.dialog ?? '') ||
+      a.rule.localeCompare(b.rule),
+  );
+  return { findings, verdict: decideVerdict(findings, ctx.correlation, sipMessages) };
+}

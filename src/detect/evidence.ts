@@ -1,0 +1,75 @@
+/**
+ * Building blocks every rule uses to cite evidence and to group it into findings, so each rule
+ * module only says what it looks for and what it means.
+ */
+import type { ByteSpan, SipMessage } from '../sip/types.js';
+import type { DetectionContext, Evidence, EvidenceLocation, Finding, RuleId } from './types.js';
+
+/** Findings stay readable: past this, evidence items are counted, not listed. */
+const MAX_EVIDENCE_PER_FINDING = 12;
+
+export function describeMessage(msg: SipMessage): string {
+  const cseq = msg.cseq ? ` (CSeq ${msg.cseq.seq} ${msg.cseq.method})` : '';
+  if (msg.kind === 'request') return `${msg.method} ${msg.requestUri?.text ?? msg.requestUriText ?? ''}${cseq}`;
+  return `${msg.status} ${msg.reason ?? ''}`.trimEnd() + cseq;
+}
+
+export function locate(ctx: DetectionContext, msg: SipMessage, span?: ByteSpan): EvidenceLocation {
+  const info = ctx.pointInfo(msg.origin.point.key);
+  return {
+    point: msg.origin.point.key,
+    source: info.source,
+    side: info.side,
+    frame: msg.origin.frames[0] ?? 0,
+    ts: msg.origin.ts,
+    messageId: msg.id,
+    span,
+  };
+}
+
+export interface FindingTemplate {
+  rule: RuleId;
+  title: string;
+  severity: Finding['severity'];
+  confidence: Finding['confidence'];
+  implies: Finding['implies'];
+  explanation: string;
+  advice: string;
+}
+
+/**
+ * Groups evidence into one finding per dialog (and per rule), so a rewritten Contact in every
+ * message of a call is one finding citing each message, not one finding per message.
+ */
+export class FindingCollector {
+  private readonly groups = new Map<string, { dialog?: string; evidence: Evidence[]; summary: string }>();
+
+  constructor(private readonly template: FindingTemplate) {}
+
+  add(dialog: string | undefined, summary: string, evidence: Evidence): void {
+    const key = dialog ?? '';
+    let group = this.groups.get(key);
+    if (!group) this.groups.set(key, (group = { dialog, evidence: [], summary }));
+    group.evidence.push(evidence);
+  }
+
+  findings(): Finding[] {
+    return [...this.groups.values()].map((group) => ({
+      rule: this.template.rule,
+      title: this.template.title,
+      severity: this.template.severity,
+      confidence: this.template.confidence,
+      implies: this.template.implies,
+      dialog: group.dialog,
+      summary: group.evidence.length > 1 ? `${group.summary} (${group.evidence.length} messages)` : group.summary,
+      explanation: this.template.explanation,
+      advice: this.template.advice,
+      evidence: group.evidence.slice(0, MAX_EVIDENCE_PER_FINDING),
+      moreEvidence: Math.max(0, group.evidence.length - MAX_EVIDENCE_PER_FINDING),
+    }));
+  }
+}
+
+/** Advice shared by every rule that proves rewriting in transit. */
+export const DISABLE_ALG_ADVICE =
+  'Disable the SIP ALG (also called SIP helper, SIP transformations or SIP fixup) on the router or firewall between the phone and the provider, then reboot it or clear its connection table so existing bindings are rebuilt. See "Where the SIP ALG setting lives" for your router.';

@@ -1,0 +1,48 @@
+/**
+ * The shape every two-sided rewrite rule shares: walk the matched inside/outside pairs, keep the
+ * field differences the rule is about, and cite both copies. Pairs that crossed a SIP proxy or
+ * B2BUA (an extra Via hop) are skipped: there, changes are the proxy's job, not an ALG's.
+ */
+import type { FieldDiff, MessagePair } from '../../correlate/types.js';
+import { FindingCollector, describeMessage, locate, type FindingTemplate } from '../evidence.js';
+import type { DetectionContext, Rule } from '../types.js';
+
+export interface PairDiffRuleSpec extends FindingTemplate {
+  /** Does this difference belong to the rule? */
+  matches(diff: FieldDiff, pair: MessagePair): boolean;
+  /** One line for the finding, from the first matching difference. */
+  summarize(diff: FieldDiff, pair: MessagePair): string;
+}
+
+export function pairDiffRule(spec: PairDiffRuleSpec): Rule {
+  return {
+    id: spec.rule,
+    title: spec.title,
+    scope: 'two-sided',
+    detect(ctx: DetectionContext) {
+      const collector = new FindingCollector(spec);
+      for (const pair of ctx.correlation.pairs) {
+        if (pair.proxied) continue;
+        for (const diff of pair.diffs) {
+          if (!spec.matches(diff, pair)) continue;
+          collector.add(pair.inside.callId, spec.summarize(diff, pair), {
+            message: describeMessage(pair.inside),
+            callId: pair.inside.callId,
+            field: diff.field,
+            inside: diff.inside?.text,
+            outside: diff.outside?.text,
+            at: [locate(ctx, pair.inside, diff.inside?.span), locate(ctx, pair.outside, diff.outside?.span)],
+          });
+        }
+      }
+      return collector.findings();
+    },
+  };
+}
+
+/** "inside X, outside Y" with direction words that read right for both directions of traffic. */
+export function changeText(diff: FieldDiff): string {
+  if (diff.change === 'added') return `present only outside: ${diff.outside?.text}`;
+  if (diff.change === 'removed') return `present only inside: ${diff.inside?.text}`;
+  return `${diff.inside?.text} inside, ${diff.outside?.text} outside`;
+}

@@ -1,0 +1,57 @@
+import { FindingCollector, describeMessage, locate } from '../evidence.js';
+import { distinctMessages } from '../messages.js';
+import { senderAddresses } from '../sender-addresses.js';
+import type { DetectionContext, Rule } from '../types.js';
+import { isNatHidden, isPublic } from '../../util/address.js';
+
+/**
+ * NAT without ALG, seen from one side: a private address in what the sender wrote about itself,
+ * on a packet that comes from a public address (seen outside), or a response whose Via shows the
+ * server received the request from a public address although its sent-by was private (seen inside).
+ */
+export const privateContactBehindNat: Rule = {
+  id: 'private-contact-behind-nat',
+  title: 'Private address in SIP from behind a NAT (no ALG rewrite)',
+  scope: 'one-sided',
+  detect(ctx: DetectionContext) {
+    const collector = new FindingCollector({
+      rule: 'private-contact-behind-nat',
+      title: 'Private address in SIP from behind a NAT (no ALG rewrite)',
+      severity: 'info',
+      confidence: 'high',
+      implies: 'nat',
+      explanation:
+        'The message crossed a NAT with its private addresses intact: no ALG rewrote it. This is normal for NAT without an ALG, and it works when the provider does NAT traversal (answering to the packet source, rport, symmetric RTP); if the provider does not, inbound calls, ACKs and audio fail.',
+      advice:
+        'Keep the SIP ALG off. Make sure the provider handles NAT (rport/received, symmetric RTP, NAT keepalives), or have the phone send keepalives (CRLF or OPTIONS every 20-25 s) and use STUN or an outbound proxy.',
+    });
+    for (const msg of distinctMessages(ctx)) {
+      const src = msg.origin.src.ip;
+      if (isPublic(src)) {
+        for (const self of senderAddresses(msg)) {
+          if (!isNatHidden(self.host)) continue;
+          collector.add(msg.callId, `${self.field} carries private ${self.host} while the packet comes from public ${src}`, {
+            message: describeMessage(msg),
+            callId: msg.callId,
+            field: self.field,
+            value: self.host,
+            note: `packet source ${src}`,
+            at: [locate(ctx, msg, self.span)],
+          });
+        }
+      }
+      const via = msg.vias[0];
+      if (msg.kind === 'response' && via?.received && isNatHidden(via.host) && isPublic(via.received)) {
+        collector.add(msg.callId, `the server saw private Via ${via.host} arrive from public ${via.received}`, {
+          message: describeMessage(msg),
+          callId: msg.callId,
+          field: 'Via[0].received',
+          value: via.received,
+          note: `sent-by ${via.host}, received=${via.received}: the request left the NAT with its private Via unchanged`,
+          at: [locate(ctx, msg, via.span)],
+        });
+      }
+    }
+    return collector.findings();
+  },
+};

@@ -1,0 +1,129 @@
+/**
+ * `--format json`: one document, schema "algscope.analysis/1" (documented in the README). Field
+ * names and rule ids are an interface for scripts: add fields freely, never rename or remove.
+ * Captured text is written as JSON strings (escaped by JSON itself, not sanitized: scripts get the
+ * exact bytes as latin1 text).
+ */
+import type { AnalysisResult } from '../analysis/types.js';
+import type { Evidence, Finding } from '../detect/types.js';
+import type { Dialog } from '../dialog/types.js';
+import { isoTimestamp } from '../util/time.js';
+import { wiresharkFilters } from './evidence-format.js';
+
+export const JSON_SCHEMA_ID = 'algscope.analysis/1';
+
+function evidenceJson(evidence: Evidence) {
+  return {
+    message: evidence.message,
+    callId: evidence.callId,
+    field: evidence.field,
+    inside: evidence.inside,
+    outside: evidence.outside,
+    value: evidence.value,
+    note: evidence.note,
+    at: evidence.at.map((at) => ({
+      capturePoint: at.point,
+      file: at.source,
+      side: at.side,
+      frame: at.frame,
+      ts: isoTimestamp(at.ts),
+      messageId: at.messageId,
+      byteOffset: at.span?.offset,
+      byteLength: at.span?.length,
+    })),
+  };
+}
+
+export function findingJson(finding: Finding) {
+  return {
+    rule: finding.rule,
+    title: finding.title,
+    severity: finding.severity,
+    confidence: finding.confidence,
+    implies: finding.implies,
+    dialog: finding.dialog ?? null,
+    summary: finding.summary,
+    explanation: finding.explanation,
+    advice: finding.advice,
+    evidence: finding.evidence.map(evidenceJson),
+    moreEvidence: finding.moreEvidence,
+    wireshark: wiresharkFilters(finding).map(({ source, filter }) => ({ file: source, filter })),
+  };
+}
+
+function dialogAtPoint(dialog: Dialog, side: string) {
+  return {
+    capturePoint: dialog.point.key,
+    side,
+    callId: dialog.callId,
+    state: dialog.state,
+    finalStatus: dialog.finalStatus,
+    start: isoTimestamp(dialog.start),
+    answer: dialog.answerTs && isoTimestamp(dialog.answerTs),
+    end: dialog.endTs && isoTimestamp(dialog.endTs),
+    messages: dialog.messageCount,
+    retransmissions: dialog.retransmissionCount,
+  };
+}
+
+export function analysisJson(result: AnalysisResult, tool: { name: string; version: string }) {
+  const sideOf = new Map(result.points.map((p) => [p.ref.key, p.side] as const));
+  const findingsByDialog = new Map<string, number>();
+  for (const f of result.findings) if (f.dialog) findingsByDialog.set(f.dialog, (findingsByDialog.get(f.dialog) ?? 0) + 1);
+  return {
+    schema: JSON_SCHEMA_ID,
+    tool,
+    verdict: result.verdict.verdict,
+    verdictReason: result.verdict.reason,
+    nextSteps: result.verdict.nextSteps,
+    findings: result.findings.map(findingJson),
+    dialogs: result.dialogGroups.map(({ dialogs }) => {
+      const first = dialogs[0]!;
+      return {
+        callId: first.callId,
+        method: first.method,
+        kind: first.kind,
+        state: first.state,
+        from: first.fromUri,
+        to: first.toUri,
+        findings: dialogs.reduce((n, d) => n + (findingsByDialog.get(d.callId) ?? 0), 0),
+        capturePoints: dialogs.map((d) => dialogAtPoint(d, sideOf.get(d.point.key) ?? 'unknown')),
+      };
+    }),
+    captures: result.points.map((p) => ({
+      capturePoint: p.ref.key,
+      file: p.ref.source,
+      interfaceId: p.ref.interfaceId,
+      interfaceName: p.interfaceName,
+      linuxIfIndex: p.ref.linuxIfIndex,
+      side: p.side,
+      sideSource: p.sideSource,
+      sideReason: p.sideReason,
+      sipMessages: p.sipMessages,
+    })),
+    files: result.files.map((f) => ({
+      path: f.path,
+      format: f.format,
+      compressed: f.compressed,
+      bytes: f.bytes,
+      frames: f.frames,
+      interfaces: f.interfaces.map((i) => ({ id: i.id, name: i.name, description: i.description, linkType: i.linkType, snaplen: i.snaplen })),
+      problems: f.problems.map((p) => ({ code: p.code, frame: p.frameNumber, byteOffset: p.byteOffset, message: p.message, fatal: p.fatal })),
+      error: f.error,
+    })),
+    correlation: {
+      matchedMessages: result.correlation.pairs.length,
+      droppedMessages: result.correlation.dropped.length,
+      clockOffsets: result.correlation.clockOffsets,
+    },
+    stats: {
+      packets: result.stats.packets,
+      sipMessages: result.stats.sipMessages,
+      retransmissions: result.stats.retransmissions,
+      dialogs: result.stats.dialogs,
+      rtpPackets: result.stats.rtpPackets,
+      skipped: result.stats.skipped,
+      malformed: result.stats.malformed,
+    },
+  };
+}
