@@ -71,6 +71,7 @@ export interface CaptureProblem {
    * truncated-packet, truncated-block, bad-record-length, bad-block-length, block-too-large,
    * bad-section-header, unsupported-version, too-many-interfaces (all fatal); bad-block,
    * bad-packet-block, unknown-interface, bad-option (block skipped, reading goes on);
+   * captured-above-snaplen (pcap, once per file: the packet is read anyway);
    * decompress-error, read-error (the source failed part-way; fatal).
    */
   code: string;

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { AnalysisSession } from '../../src/analysis/session.js';
+import type { SideAssignment } from '../../src/correlate/types.js';
 import type { SipMessage } from '../../src/sip/types.js';
 import { INSIDE, OUTSIDE, TwoPoints, ack, invite } from '../correlate/helpers.js';
 
 const PHONE = '192.168.10.2:5060';
 const NAT = '203.0.113.1:5060';
 const PROVIDER = '203.0.113.10:5060';
-const NO_SIDES = { insideFiles: [], outsideFiles: [], insideInterfaces: [], outsideInterfaces: [] };
+const NO_SIDES: SideAssignment = { insideFiles: [], outsideFiles: [], insideInterfaces: [], outsideInterfaces: [] };
 
 function conclude(messages: SipMessage[], sides = NO_SIDES) {
   const session = new AnalysisSession(sides);

@@ -1,0 +1,117 @@
+import { open } from 'node:fs/promises';
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+/** Large reads keep per-chunk overhead negligible next to parsing. */
+export const READ_CHUNK_BYTES = 1 << 20;
+const GZIP_MAGIC_0 = 0x1f;
+const GZIP_MAGIC_1 = 0x8b;
+
+export interface OpenedCapture {
+  /** The path as given, or "-". */
+  source: string;
+  /** The capture bytes, decompressed when the source is gzip'd. */
+  stream: Readable;
+  /** True when the source starts with the gzip magic (1f 8b), whatever its name. */
+  compressed: boolean;
+  /** Size of the source as stored (compressed size for gzip), when it is a regular file. */
+  totalBytes?: number;
+  /**
+   * For gzip: compressed bytes consumed so far, for progress against totalBytes. Absent for a
+   * plain source, whose stream bytes are the stored bytes.
+   */
+  compressedBytesRead?: () => number;
+}
+
+/** "ENOENT" and friends as words a support engineer reads at 2 a.m. */
+const ERROR_REASONS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a parent of it is not a directory',
+  ELOOP: 'too many symbolic links',
+  EMFILE: 'too many open files',
+};
+
+/** An Error whose message names the source and the reason; the system error is its cause. */
+export function captureOpenError(source: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const reason = (code && ERROR_REASONS[code]) ?? (err instanceof Error ? err.message : String(err));
+  return new Error(`cannot read capture ${JSON.stringify(source)}: ${reason}`, { cause: err });
+}
+
+/**
+ * Opens a capture file, or standard input for "-", as a byte stream of the capture, gunzipped
+ * when the content is gzip. Rejects, naming the path, when the file cannot be opened.
+ */
+export async function openCapture(source: string): Promise<OpenedCapture> {
+  let raw: Readable;
+  let totalBytes: number | undefined;
+  if (source === '-') {
+    raw = process.stdin;
+  } else {
+    let handle;
+    try {
+      handle = await open(source, 'r');
+      const stats = await handle.stat();
+      if (stats.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      if (stats.isFile()) totalBytes = stats.size;
+    } catch (err) {
+      await handle?.close();
+      throw captureOpenError(source, err);
+    }
+    raw = handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES });
+  }
+
+  const head = await peek(raw, 2).catch((err: unknown) => {
+    raw.destroy();
+    throw captureOpenError(source, err);
+  });
+  if (head.ended) raw = Readable.from(head.bytes.length > 0 ? [head.bytes] : []);
+  const compressed = head.bytes[0] === GZIP_MAGIC_0 && head.bytes[1] === GZIP_MAGIC_1;
+  if (!compressed) return { source, stream: raw, compressed, totalBytes };
+  const gunzip = createGunzip({ chunkSize: READ_CHUNK_BYTES });
+  // pipeline forwards a read error to the gunzip stream, where the consumer sees it.
+  const stream = pipeline(raw, gunzip, () => {});
+  return { source, stream, compressed, totalBytes, compressedBytesRead: () => gunzip.bytesWritten };
+}
+
+/**
+ * Reads until at least `count` bytes or the end, then puts them back so the stream still
+ * starts at byte 0. A stream that ended cannot take bytes back: `ended` says so.
+ */
+function peek(stream: Readable, count: number): Promise<{ bytes: Buffer; ended: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const finish = (ended: boolean): void => {
+      stream.off('readable', onReadable);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      const bytes = Buffer.concat(chunks);
+      if (!ended && bytes.length > 0) stream.unshift(bytes);
+      resolve({ bytes, ended });
+    };
+    const onReadable = (): void => {
+      let chunk: Buffer | null;
+      while ((chunk = stream.read() as Buffer | null) !== null) {
+        chunks.push(chunk);
+        length += chunk.length;
+        if (length >= count) {
+          finish(false);
+          return;
+        }
+      }
+    };
+    const onEnd = (): void => finish(true);
+    const onError = (err: Error): void => {
+      stream.off('readable', onReadable);
+      stream.off('end', onEnd);
+      reject(err);
+    };
+    stream.on('readable', onReadable);
+    stream.once('end', onEnd);
+    stream.once('error', onError);
+  });
+}
