@@ -118,7 +118,9 @@ export interface DecodeSink {
 /** Counters the decoder keeps; every frame that produced no payload is counted under a reason. */
 export interface DecodeStats {
   frames: number;
+  /** UDP datagrams delivered (a reassembled one counts once). */
   udpDatagrams: number;
+  /** TCP segments that carried stream bytes not seen before (delivered, or held until a hole fills). */
   tcpSegments: number;
   /** Frames that are neither UDP nor TCP carrying data (ARP, pure ACKs, SCTP, ...), by reason. */
   ignored: Record<string, number>;

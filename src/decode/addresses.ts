@@ -1,0 +1,95 @@
+/**
+ * Address formatting for the per-packet hot path. Captures talk between few hosts, so the
+ * text of each address is cached: a hit costs a Map lookup and allocates nothing.
+ */
+
+/** Bound on each cache; when full it is cleared (a scan of many hosts must not grow memory). */
+const CACHE_LIMIT = 8192;
+
+const ipv4Cache = new Map<number, string>();
+
+/** Dotted quad of the 4 bytes at bytes[offset]. */
+export function formatIPv4(bytes: Uint8Array, offset: number): string {
+  const key = ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
+  let text = ipv4Cache.get(key);
+  if (text === undefined) {
+    text = bytes[offset] + '.' + bytes[offset + 1] + '.' + bytes[offset + 2] + '.' + bytes[offset + 3];
+    if (ipv4Cache.size >= CACHE_LIMIT) ipv4Cache.clear();
+    ipv4Cache.set(key, text);
+  }
+  return text;
+}
+
+interface IPv6CacheEntry {
+  w0: number;
+  w1: number;
+  w2: number;
+  w3: number;
+  text: string;
+}
+
+// Keyed by a hash of the 16 bytes; the entry keeps the bytes so a collision is never a wrong answer.
+const ipv6Cache = new Map<number, IPv6CacheEntry>();
+
+function word32(bytes: Uint8Array, offset: number): number {
+  return ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
+}
+
+/**
+ * RFC 5952 text of the 16 bytes at bytes[offset]: lower-case hex, no leading zeros, the longest
+ * run (first on a tie) of two or more zero groups as "::". IPv4-mapped and IPv4-compatible
+ * addresses end in a dotted quad, as glibc's inet_ntop (and so tshark) prints them.
+ */
+export function formatIPv6(bytes: Uint8Array, offset: number): string {
+  const w0 = word32(bytes, offset);
+  const w1 = word32(bytes, offset + 4);
+  const w2 = word32(bytes, offset + 8);
+  const w3 = word32(bytes, offset + 12);
+  const hash = (Math.imul(w0 ^ Math.imul(w1, 0x9e3779b1), 0x85ebca6b) ^ Math.imul(w2 ^ (w3 >>> 7), 0xc2b2ae35) ^ w3) | 0;
+  const hit = ipv6Cache.get(hash);
+  if (hit !== undefined && hit.w0 === w0 && hit.w1 === w1 && hit.w2 === w2 && hit.w3 === w3) return hit.text;
+  const text = ipv6Text(bytes, offset);
+  if (ipv6Cache.size >= CACHE_LIMIT) ipv6Cache.clear();
+  ipv6Cache.set(hash, { w0, w1, w2, w3, text });
+  return text;
+}
+
+function ipv6Text(bytes: Uint8Array, offset: number): string {
+  const groups = new Array<number>(8);
+  for (let i = 0; i < 8; i++) groups[i] = (bytes[offset + 2 * i]! << 8) | bytes[offset + 2 * i + 1]!;
+  let bestStart = -1;
+  let bestLength = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  if (bestLength < 2) bestStart = -1;
+  // glibc: ::a.b.c.d (compatible, not :: or ::1) and ::ffff:a.b.c.d (mapped) keep the quad.
+  if (bestStart === 0 && (bestLength === 6 || (bestLength === 7 && groups[7] !== 1))) return '::' + formatIPv4(bytes, offset + 12);
+  if (bestStart === 0 && bestLength === 5 && groups[5] === 0xffff) return '::ffff:' + formatIPv4(bytes, offset + 12);
+  let text = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      text += i === 0 ? '::' : ':';
+      i += bestLength - 1;
+      continue;
+    }
+    text += groups[i]!.toString(16);
+    if (i < 7) text += ':';
+  }
+  return text;
+}
+
+/** "1.2.3.4:5060" or "[2001:db8::1]:5060". */
+export function formatEndpoint(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
