@@ -7,7 +7,7 @@ import { AnalysisSession } from './session.js';
 import type { AnalysisResult, AnalyzeOptions } from './types.js';
 
 export async function analyzeCaptures(options: AnalyzeOptions): Promise<AnalysisResult> {
-  const session = new AnalysisSession(options.sides);
+  const session = options.session ?? new AnalysisSession(options.sides);
   for (const [fileIndex, file] of options.files.entries()) {
     const feed = session.addSource(file);
     try {

@@ -186,6 +186,7 @@ export class AnalysisSession {
     const unreadable = this.files.filter((f) => f.error).length;
     if (unreadable > 0) skipped['file-not-analyzed'] = unreadable;
 
+    const dialogGroups = groupDialogs(dialogAnalysis, correlation.pairs, (key) => this.points.get(key)?.side ?? 'unknown');
     return {
       files: [...this.files],
       points: correlation.points,
@@ -193,13 +194,14 @@ export class AnalysisSession {
       findings,
       verdict,
       dialogs: dialogAnalysis,
-      dialogGroups: groupDialogs(dialogAnalysis, correlation.pairs, (key) => this.points.get(key)?.side ?? 'unknown'),
+      dialogGroups,
       messages: this.messages,
       stats: {
         packets: decodeTotals.frames,
         sipMessages: this.sipMessages,
         retransmissions: dialogAnalysis.stats.retransmissions,
-        dialogs: dialogAnalysis.stats.dialogs,
+        // A call seen at two capture points is one dialog here.
+        dialogs: dialogGroups.length,
         rtpPackets: media.rtpPackets + media.rtcpPackets,
         skipped,
         malformed,

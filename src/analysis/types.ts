@@ -9,6 +9,7 @@ import type { Finding, VerdictResult } from '../detect/types.js';
 import type { DialogAnalysis } from '../dialog/types.js';
 import type { SipMessage } from '../sip/types.js';
 import type { DialogGroup } from './dialog-groups.js';
+import type { AnalysisSession } from './session.js';
 
 export interface AnalyzeOptions {
   files: string[];
@@ -16,6 +17,11 @@ export interface AnalyzeOptions {
   /** Called as bytes are read, for progress lines and bars. */
   onProgress?(progress: AnalysisProgress): void;
   signal?: AbortSignal;
+  /**
+   * Read into this session instead of a new one, so that a caller can show partial results
+   * (`session.result(false)`) while the files are being read, as the terminal UI does.
+   */
+  session?: AnalysisSession;
 }
 
 export interface AnalysisProgress {

@@ -27,18 +27,17 @@ export const privateContactBehindNat: Rule = {
     });
     for (const msg of distinctMessages(ctx)) {
       const src = msg.origin.src.ip;
-      if (isPublic(src)) {
-        for (const self of senderAddresses(msg)) {
-          if (!isNatHidden(self.host)) continue;
-          collector.add(msg.callId, `${self.field} carries private ${self.host} while the packet comes from public ${src}`, {
-            message: describeMessage(msg),
-            callId: msg.callId,
-            field: self.field,
-            value: self.host,
-            note: `packet source ${src}`,
-            at: [locate(ctx, msg, self.span)],
-          });
-        }
+      const privateSelf = isPublic(src) ? senderAddresses(msg).filter((self) => isNatHidden(self.host)) : [];
+      if (privateSelf.length > 0) {
+        const fields = privateSelf.map((self) => self.field).join(', ');
+        collector.add(msg.callId, `${fields} carry private ${privateSelf[0]!.host} while the packet comes from public ${src}`, {
+          message: describeMessage(msg),
+          callId: msg.callId,
+          field: fields,
+          value: [...new Set(privateSelf.map((self) => self.host))].join(', '),
+          note: `packet source ${src}`,
+          at: [locate(ctx, msg, privateSelf[0]!.span)],
+        });
       }
       const via = msg.vias[0];
       if (msg.kind === 'response' && via?.received && isNatHidden(via.host) && isPublic(via.received)) {
