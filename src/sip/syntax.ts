@@ -1,0 +1,131 @@
+/**
+ * Tokenizing helpers for header values. They work on ranges [start, end) of the Latin-1 text of
+ * SipMessage.raw, so every position they return is a byte offset into raw. Folded lines are
+ * still in that text: CR and LF count as whitespace here (inside a header value they can only
+ * be part of a fold).
+ */
+
+export type Range = [start: number, end: number];
+
+export function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+}
+
+export function skipWs(text: string, pos: number, end: number): number {
+  while (pos < end && isWs(text.charCodeAt(pos))) pos++;
+  return pos;
+}
+
+export function trimRange(text: string, start: number, end: number): Range {
+  start = skipWs(text, start, end);
+  while (end > start && isWs(text.charCodeAt(end - 1))) end--;
+  return [start, end];
+}
+
+/**
+ * First index of `ch` in [from, end), or -1. Bounded on purpose: searching the whole message
+ * for each of many values would be quadratic on hostile input.
+ */
+export function indexIn(text: string, ch: string, from: number, end: number): number {
+  const c = ch.charCodeAt(0);
+  for (let i = from; i < end; i++) if (text.charCodeAt(i) === c) return i;
+  return -1;
+}
+
+/** Position after the quoted string opening at `pos` (backslash escapes honoured), or `end` if unterminated. */
+export function skipQuoted(text: string, pos: number, end: number): number {
+  for (let i = pos + 1; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c) i++;
+    else if (c === 0x22) return i + 1;
+  }
+  return end;
+}
+
+/** The content of a quoted string with its escapes undone. */
+export function unquote(text: string): string {
+  if (text.length < 2 || text.charCodeAt(0) !== 0x22 || text.charCodeAt(text.length - 1) !== 0x22) return text;
+  const inner = text.slice(1, -1);
+  return inner.includes('\\') ? inner.replace(/\\(.)/g, '$1') : inner;
+}
+
+/** First index of `ch` in [pos, end) outside quoted strings and <...>; -1 when absent. */
+export function indexOfTopLevel(text: string, ch: number, pos: number, end: number): number {
+  let angle = 0;
+  for (let i = pos; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === ch && angle === 0) return i;
+    if (c === 0x22) {
+      i = skipQuoted(text, i, end) - 1;
+    } else if (c === 0x3c) {
+      angle++;
+    } else if (c === 0x3e && angle > 0) {
+      angle--;
+    }
+  }
+  return -1;
+}
+
+/** Split on `sep` outside quoted strings and <...>; trimmed, empty items dropped. */
+export function splitTopLevel(text: string, start: number, end: number, sep: number): Range[] {
+  const out: Range[] = [];
+  let itemStart = start;
+  for (;;) {
+    const at = indexOfTopLevel(text, sep, itemStart, end);
+    const [s, e] = trimRange(text, itemStart, at < 0 ? end : at);
+    if (e > s) out.push([s, e]);
+    if (at < 0) return out;
+    itemStart = at + 1;
+  }
+}
+
+/**
+ * ";name[=value]" parameters in [start, end) (the range starts at or before the first ';').
+ * Names are lower-cased (they are case-insensitive); values are kept as written, quotes included.
+ * The first occurrence of a name wins.
+ */
+export function parseParams(text: string, start: number, end: number): Record<string, string | null> {
+  const params = emptyRecord<string | null>();
+  let pos = start;
+  while (pos < end) {
+    const semi = indexOfTopLevel(text, 0x3b, pos, end);
+    const itemEnd = semi < 0 ? end : semi;
+    const s = skipWs(text, pos, itemEnd);
+    let nameEnd = s;
+    while (nameEnd < itemEnd && text.charCodeAt(nameEnd) !== 0x3d) nameEnd++;
+    let ne = nameEnd;
+    while (ne > s && isWs(text.charCodeAt(ne - 1))) ne--;
+    if (ne > s) {
+      const name = text.slice(s, ne).toLowerCase();
+      if (!Object.hasOwn(params, name)) {
+        if (nameEnd === itemEnd) {
+          params[name] = null;
+        } else {
+          let ve = itemEnd;
+          while (ve > nameEnd + 1 && isWs(text.charCodeAt(ve - 1))) ve--;
+          params[name] = text.slice(skipWs(text, nameEnd + 1, ve), ve);
+        }
+      }
+    }
+    if (semi < 0) break;
+    pos = semi + 1;
+  }
+  return params;
+}
+
+/** A record without a prototype, so hostile names such as "__proto__" are plain keys. */
+export function emptyRecord<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/** A non-negative decimal integer made only of digits (no sign, no spaces), else undefined. */
+export function parseDecimal(text: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (text.length === 0 || text.length > 16) return undefined;
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return undefined;
+    n = n * 10 + d;
+  }
+  return n <= max ? n : undefined;
+}

@@ -1,0 +1,176 @@
+/**
+ * SIP/SIPS/tel URIs and name-addr / addr-spec values, parsed in place so that the URI and its
+ * host:port keep their byte spans in SipMessage.raw (the host:port span is what an ALG rewrites).
+ */
+import { isIPv6 } from 'node:net';
+import type { MessageDefect, NameAddr, SipUri } from './types.js';
+import { emptyRecord, indexIn, indexOfTopLevel, parseDecimal, parseParams, skipQuoted, skipWs, trimRange, unquote } from './syntax.js';
+
+export function addDefect(defects: MessageDefect[], offset: number, code: string, message: string): void {
+  defects.push({ offset, code, message });
+}
+
+function indexOfAny(text: string, chars: string, pos: number, end: number): number {
+  for (let i = pos; i < end; i++) if (chars.includes(text[i])) return i;
+  return end;
+}
+
+/** Parse the URI written in text[start..end). undefined (with a defect) when it has no scheme. */
+export function parseUri(text: string, start: number, end: number, defects: MessageDefect[]): SipUri | undefined {
+  [start, end] = trimRange(text, start, end);
+  const colon = indexIn(text, ':', start, end);
+  const uriText = text.slice(start, end);
+  if (colon < 0 || colon === start || !/^[A-Za-z][A-Za-z0-9+.-]*$/.test(text.slice(start, colon))) {
+    addDefect(defects, start, 'bad-uri', `URI without a scheme: ${JSON.stringify(uriText.slice(0, 80))}`);
+    return undefined;
+  }
+  const scheme = text.slice(start, colon).toLowerCase();
+  const span = { offset: start, length: end - start };
+  if (scheme === 'tel') {
+    // tel:+1-201-555-0123;phone-context=... has no host; the number is kept as the user part.
+    const semi = indexOfAny(text, ';', colon + 1, end);
+    return {
+      scheme, user: text.slice(colon + 1, semi), host: '', params: parseParams(text, semi, end), headers: emptyRecord(),
+      text: uriText, span, hostPortSpan: { offset: semi, length: 0 },
+    };
+  }
+  if (scheme !== 'sip' && scheme !== 'sips') {
+    return { scheme, host: '', params: emptyRecord(), headers: emptyRecord(), text: uriText, span, hostPortSpan: { offset: end, length: 0 } };
+  }
+
+  // The user part may contain ';' and '?' (RFC 3261 25.1), so userinfo ends at the first '@'.
+  const at = indexIn(text, '@', colon + 1, end);
+  let user: string | undefined;
+  let password: string | undefined;
+  let hostStart = colon + 1;
+  if (at >= 0) {
+    const pw = indexIn(text, ':', colon + 1, at);
+    if (pw >= 0) {
+      user = text.slice(colon + 1, pw);
+      password = text.slice(pw + 1, at);
+    } else {
+      user = text.slice(colon + 1, at);
+    }
+    hostStart = at + 1;
+  }
+
+  let host: string;
+  let after: number;
+  if (text[hostStart] === '[') {
+    const close = indexIn(text, ']', hostStart, end);
+    if (close < 0) {
+      addDefect(defects, hostStart, 'bad-uri-host', `unterminated IPv6 reference in ${JSON.stringify(uriText.slice(0, 80))}`);
+      host = text.slice(hostStart + 1, indexOfAny(text, ';?', hostStart, end));
+      after = hostStart + 1 + host.length;
+    } else {
+      host = text.slice(hostStart + 1, close);
+      after = close + 1;
+    }
+  } else {
+    after = indexOfAny(text, ':;?', hostStart, end);
+    host = text.slice(hostStart, after);
+    const hostPortEnd = indexOfAny(text, ';?', hostStart, end);
+    const v6 = unbracketedIpv6(text.slice(hostStart, hostPortEnd));
+    if (v6) {
+      addDefect(defects, hostStart, 'unbracketed-ipv6', `IPv6 address without [brackets] in ${JSON.stringify(uriText.slice(0, 80))}`);
+      host = v6.host;
+      after = hostStart + host.length;
+    }
+  }
+  if (host.length === 0) addDefect(defects, hostStart, 'bad-uri-host', `URI without a host: ${JSON.stringify(uriText.slice(0, 80))}`);
+
+  let port: number | undefined;
+  let hostPortEnd = after;
+  if (text[after] === ':') {
+    hostPortEnd = indexOfAny(text, ';?', after + 1, end);
+    const portText = text.slice(after + 1, hostPortEnd);
+    port = parseDecimal(portText, 65535);
+    if (port === undefined) addDefect(defects, after + 1, 'bad-port', `port ${JSON.stringify(portText.slice(0, 40))} is not a number 0-65535`);
+  }
+
+  const question = indexOfAny(text, '?', hostPortEnd, end);
+  const params = parseParams(text, hostPortEnd, question);
+  const headers = emptyRecord<string>();
+  if (question < end) {
+    for (const pair of text.slice(question + 1, end).split('&')) {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      if (name.length > 0 && !Object.hasOwn(headers, name)) headers[name] = eq < 0 ? '' : pair.slice(eq + 1);
+    }
+  }
+  return {
+    scheme, user, password, host, port, params, headers, text: uriText, span,
+    hostPortSpan: { offset: hostStart, length: hostPortEnd - hostStart },
+  };
+}
+
+/**
+ * name-addr ("Bob" <sip:bob@host>;tag=x, Bob <sip:...>) or addr-spec (sip:bob@host;tag=x) in
+ * text[start..end). In the addr-spec form everything after the first ';' is a header parameter
+ * (RFC 3261 20.10).
+ */
+export function parseNameAddr(text: string, start: number, end: number, defects: MessageDefect[]): NameAddr | undefined {
+  [start, end] = trimRange(text, start, end);
+  const span = { offset: start, length: end - start };
+  let displayName: string | undefined;
+  let pos = start;
+  if (text.charCodeAt(pos) === 0x22) {
+    const close = skipQuoted(text, pos, end);
+    displayName = unquote(text.slice(pos, close));
+    pos = skipWs(text, close, end);
+  }
+  let lt = text.charCodeAt(pos) === 0x3c ? pos : displayName === undefined ? indexOfTopLevel(text, 0x3c, pos, end) : -1;
+  let semi = indexOfTopLevel(text, 0x3b, pos, end);
+  if (lt < 0 && displayName === undefined && text.charCodeAt(pos) !== 0x22) {
+    // Stray quotes in a token display name (\"arik\" <sip:...>) hide the "<" from the quote-aware
+    // search; a "<...>" after them is still the URI.
+    const rawLt = indexIn(text, '<', pos, end);
+    const colon = indexIn(text, ':', pos, end);
+    if (rawLt >= 0 && indexIn(text, '>', rawLt, end) >= 0 && colon > rawLt) {
+      addDefect(defects, pos, 'bad-display-name', `display name with unbalanced quotes: ${JSON.stringify(text.slice(pos, Math.min(rawLt, pos + 60)))}`);
+      lt = rawLt;
+      semi = -1;
+    }
+  }
+  if (lt >= 0 && (semi < 0 || lt < semi)) {
+    if (displayName === undefined && lt > pos) {
+      const [ds, de] = trimRange(text, pos, lt);
+      if (de > ds) displayName = text.slice(ds, de);
+    }
+    const gt = indexIn(text, '>', lt + 1, end);
+    if (gt < 0) {
+      addDefect(defects, lt, 'bad-name-addr', `"<" without ">" in ${JSON.stringify(text.slice(start, Math.min(end, start + 80)))}`);
+      return undefined;
+    }
+    const uri = parseUri(text, lt + 1, gt, defects);
+    return uri && { displayName, uri, params: parseParams(text, gt + 1, end), span };
+  }
+  if (displayName !== undefined) {
+    addDefect(defects, pos, 'bad-name-addr', `display name without <URI> in ${JSON.stringify(text.slice(start, Math.min(end, start + 80)))}`);
+    return undefined;
+  }
+  const uriEnd = semi < 0 ? end : semi;
+  const uri = parseUri(text, pos, uriEnd, defects);
+  return uri && { uri, params: parseParams(text, uriEnd, end), span };
+}
+
+/**
+ * Some agents write IPv6 hosts without brackets ("fe80:0:0:0:21a:a0ff:fe07:32e0:5060"). With two
+ * or more colons the text is read as an IPv6 address, or as one followed by ":port" when only
+ * that reading is a valid address. undefined when the text has fewer than two colons.
+ */
+export function unbracketedIpv6(hostPort: string): { host: string } | undefined {
+  const first = hostPort.indexOf(':');
+  if (first < 0 || hostPort.indexOf(':', first + 1) < 0) return undefined;
+  if (isIPv6(hostPort)) return { host: hostPort };
+  const last = hostPort.lastIndexOf(':');
+  const head = hostPort.slice(0, last);
+  return { host: isIPv6(head) && parseDecimal(hostPort.slice(last + 1), 65535) !== undefined ? head : hostPort };
+}
+
+/** "host", "host:port", "[v6]" or "[v6]:port"; empty for URIs without a host (tel:). */
+export function hostPort(target: { host: string; port?: number }): string {
+  if (target.host === '') return '';
+  const host = target.host.includes(':') && !target.host.startsWith('[') ? `[${target.host}]` : target.host;
+  return target.port === undefined ? host : `${host}:${target.port}`;
+}
