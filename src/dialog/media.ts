@@ -1,0 +1,300 @@
+/**
+ * MediaTracker: every non-SIP UDP datagram goes through onPayload. Datagrams are filed by 5-tuple
+ * (one Map lookup on a short string key); a new 5-tuple is matched against the endpoints the
+ * dialogs' SDP announced (claims), by destination first, then by source (symmetric RTP).
+ * RTP-shaped 5-tuples that match nothing are orphan streams, counted as RTP once they pass a short
+ * probation. Per-packet data is folded into counters, never stored.
+ */
+import type { Timestamp } from '../capture/types.js';
+import type { CapturePointRef, Endpoint, TransportPayload } from '../decode/types.js';
+import { classifyPacket, OTHER, RTCP, RTP, StreamState } from './rtp.js';
+import { secondsBetween } from './time.js';
+import type { DialogConfig, MediaStats, Party, StreamMatch } from './types.js';
+
+/** An SDP endpoint a dialog announced: the receiving party, which m= line, RTP or RTCP. */
+export interface MediaClaim {
+  owner: MediaOwner;
+  /** The party whose SDP announced the endpoint (it receives there; with symmetric RTP it sends from there). */
+  party: Party;
+  role: 'rtp' | 'rtcp';
+  mediaIndex: number;
+  /** Leg of a callee SDP; undefined for the caller's SDP (shared by all legs). */
+  toTag?: string;
+}
+
+/** The dialog side of a claim: decides the match details and keeps the stream. */
+export interface MediaOwner {
+  readonly id: string;
+  /** A stream hit one of this owner's claims; returns what to record and the clock rates to use. */
+  attach(stream: StreamState, claim: MediaClaim, by: 'destination' | 'source'): { match: StreamMatch; clocks: Float64Array };
+}
+
+function endpointKey(ip: string, port: number): string {
+  return ip + '/' + port;
+}
+
+/**
+ * Live streams by 5-tuple without building a key per packet: source address, then destination
+ * address (the decoder hands out the same string object for an address, so its hash is cached),
+ * then both ports packed in one number.
+ */
+class FiveTupleMap {
+  readonly #bySource = new Map<string, Map<string, Map<number, StreamState>>>();
+  readonly #all = new Set<StreamState>();
+
+  get(src: Endpoint, dst: Endpoint): StreamState | undefined {
+    return this.#bySource.get(src.ip)?.get(dst.ip)?.get(src.port * 65536 + dst.port);
+  }
+
+  add(stream: StreamState): void {
+    let byDestination = this.#bySource.get(stream.src.ip);
+    if (!byDestination) this.#bySource.set(stream.src.ip, (byDestination = new Map()));
+    let byPorts = byDestination.get(stream.dst.ip);
+    if (!byPorts) byDestination.set(stream.dst.ip, (byPorts = new Map()));
+    byPorts.set(stream.src.port * 65536 + stream.dst.port, stream);
+    this.#all.add(stream);
+  }
+
+  delete(stream: StreamState): void {
+    if (!this.#all.delete(stream)) return;
+    const byDestination = this.#bySource.get(stream.src.ip)!;
+    const byPorts = byDestination.get(stream.dst.ip)!;
+    const ports = stream.src.port * 65536 + stream.dst.port;
+    if (byPorts.get(ports) === stream) byPorts.delete(ports);
+    if (byPorts.size === 0) byDestination.delete(stream.dst.ip);
+    if (byDestination.size === 0) this.#bySource.delete(stream.src.ip);
+  }
+
+  values(): IterableIterator<StreamState> {
+    return this.#all.values();
+  }
+}
+
+class MediaPoint {
+  readonly streams = new FiveTupleMap();
+  readonly claims = new Map<string, MediaClaim>();
+  /** Live streams by each of their two endpoint keys, to re-file them when a claim changes hands. */
+  readonly byEndpoint = new Map<string, Set<StreamState>>();
+  /** Live matched streams by owner id, to drop them when the owner ages out. */
+  readonly byOwner = new Map<string, Set<StreamState>>();
+  orphans = 0;
+  constructor(readonly ref: CapturePointRef) {}
+}
+
+export class MediaTracker {
+  readonly #config: DialogConfig;
+  readonly #points = new Map<string, MediaPoint>();
+  #lastRef: CapturePointRef | undefined;
+  #lastPoint: MediaPoint | undefined;
+  #nextId = 1;
+  readonly #stats: MediaStats = {
+    candidates: 0,
+    rtpPackets: 0,
+    rtcpPackets: 0,
+    otherOnMediaPorts: 0,
+    matchedPackets: 0,
+    orphanPackets: 0,
+    streams: 0,
+    matchedStreams: 0,
+    orphanStreams: 0,
+    nonRtpDatagrams: 0,
+    untrackedDatagrams: 0,
+    agedOutOrphanStreams: 0,
+  };
+  /** RTP/RTCP-shaped packets of orphan streams removed before passing probation (they count as non-RTP). */
+  #retiredProbationRtp = 0;
+  #retiredProbationRtcp = 0;
+  #retiredConfirmedOrphans = 0;
+  #retiredOrphanPackets = 0;
+
+  constructor(config: DialogConfig) {
+    this.#config = config;
+  }
+
+  #point(ref: CapturePointRef): MediaPoint {
+    if (ref === this.#lastRef) return this.#lastPoint!;
+    let point = this.#points.get(ref.key);
+    if (!point) this.#points.set(ref.key, (point = new MediaPoint(ref)));
+    this.#lastRef = ref;
+    this.#lastPoint = point;
+    return point;
+  }
+
+  /**
+   * One UDP datagram that is not SIP. Returns true when it was attributed to media: any datagram
+   * of a stream matched to a dialog or sent to/from an SDP endpoint (RTP, RTCP, or STUN, ZRTP and
+   * keepalives on a media port), or an RTP/RTCP packet of an orphan stream past probation.
+   */
+  onPayload(payload: TransportPayload): boolean {
+    this.#stats.candidates++;
+    if (payload.transport !== 'udp') {
+      this.#stats.nonRtpDatagrams++;
+      return false;
+    }
+    const point = this.#point(payload.point);
+    let stream = point.streams.get(payload.src, payload.dst);
+    if (stream === undefined) {
+      // Only RTP/RTCP starts a stream: a stray datagram must not pose as media evidence.
+      if (classifyPacket(payload.data) === OTHER) return this.#notMedia(point, payload);
+      stream = this.#open(point, payload);
+      if (stream === undefined) return false;
+    }
+    const kind = stream.add(payload, this.#config.rtpProbationPackets);
+    if (kind === RTP) this.#stats.rtpPackets++;
+    else if (kind === RTCP) this.#stats.rtcpPackets++;
+    if (stream.match !== undefined) {
+      if (kind === OTHER) this.#stats.otherOnMediaPorts++;
+      else this.#stats.matchedPackets++;
+      return true;
+    }
+    if (kind === OTHER) {
+      this.#stats.nonRtpDatagrams++;
+      return false;
+    }
+    return stream.confirmed;
+  }
+
+  /** A datagram that is neither RTP nor RTCP outside any stream: STUN & co. on a media port, or not media. */
+  #notMedia(point: MediaPoint, payload: TransportPayload): boolean {
+    if (point.claims.has(endpointKey(payload.dst.ip, payload.dst.port)) || point.claims.has(endpointKey(payload.src.ip, payload.src.port))) {
+      this.#stats.otherOnMediaPorts++;
+      return true;
+    }
+    this.#stats.nonRtpDatagrams++;
+    return false;
+  }
+
+  /** An RTP/RTCP 5-tuple seen for the first time: matched by a claim, or an orphan. */
+  #open(point: MediaPoint, payload: TransportPayload): StreamState | undefined {
+    let by: 'destination' | 'source' = 'destination';
+    let claim = point.claims.get(endpointKey(payload.dst.ip, payload.dst.port));
+    if (claim === undefined) {
+      claim = point.claims.get(endpointKey(payload.src.ip, payload.src.port));
+      by = 'source';
+    }
+    if (claim === undefined && point.orphans >= this.#config.maxOrphanStreamsPerPoint) {
+      this.#stats.untrackedDatagrams++;
+      return undefined;
+    }
+    const stream = new StreamState(this.#nextId++, payload, this.#config.maxSsrcsPerStream);
+    this.#stats.streams++;
+    point.streams.add(stream);
+    for (const ep of [stream.src, stream.dst]) {
+      const k = endpointKey(ep.ip, ep.port);
+      let set = point.byEndpoint.get(k);
+      if (!set) point.byEndpoint.set(k, (set = new Set()));
+      set.add(stream);
+    }
+    if (claim !== undefined) this.#attach(point, stream, claim, by);
+    else point.orphans++;
+    return stream;
+  }
+
+  #attach(point: MediaPoint, stream: StreamState, claim: MediaClaim, by: 'destination' | 'source'): void {
+    const { match, clocks } = claim.owner.attach(stream, claim, by);
+    stream.match = match;
+    stream.confirmed = true;
+    stream.setClocks(clocks);
+    this.#stats.matchedStreams++;
+    let set = point.byOwner.get(claim.owner.id);
+    if (!set) point.byOwner.set(claim.owner.id, (set = new Set()));
+    set.add(stream);
+  }
+
+  /**
+   * A dialog's SDP announced an endpoint. Orphan streams touching it are adopted; live streams of
+   * another dialog touching it are closed (their 5-tuple starts a new stream with the next
+   * packet), so back-to-back calls on the same ports are told apart.
+   */
+  claim(ref: CapturePointRef, endpoint: Endpoint, claim: MediaClaim): void {
+    const point = this.#point(ref);
+    const key = endpointKey(endpoint.ip, endpoint.port);
+    point.claims.set(key, claim);
+    const touching = point.byEndpoint.get(key);
+    if (!touching) return;
+    for (const stream of [...touching]) {
+      if (stream.match === undefined) {
+        point.orphans--;
+        this.#stats.matchedPackets += stream.mediaPackets;
+        this.#attach(point, stream, claim, endpointKey(stream.dst.ip, stream.dst.port) === key ? 'destination' : 'source');
+      } else if (stream.match.dialogId !== claim.owner.id) {
+        this.#unfile(point, stream);
+      }
+    }
+  }
+
+  /** Removes a stream from the live maps (it stays wherever a dialog keeps it). */
+  #unfile(point: MediaPoint, stream: StreamState): void {
+    point.streams.delete(stream);
+    for (const ep of [stream.src, stream.dst]) {
+      const k = endpointKey(ep.ip, ep.port);
+      const set = point.byEndpoint.get(k);
+      if (set?.delete(stream) && set.size === 0) point.byEndpoint.delete(k);
+    }
+    if (stream.match) point.byOwner.get(stream.match.dialogId)?.delete(stream);
+  }
+
+  /** An owner aged out: its claims and live streams go. */
+  release(ref: CapturePointRef, ownerId: string): void {
+    const point = this.#points.get(ref.key);
+    if (!point) return;
+    for (const [key, claim] of point.claims) if (claim.owner.id === ownerId) point.claims.delete(key);
+    const streams = point.byOwner.get(ownerId);
+    if (streams) for (const stream of [...streams]) this.#unfile(point, stream);
+    point.byOwner.delete(ownerId);
+  }
+
+  /** Drops orphan streams idle for config.idleSeconds (counted, not kept). */
+  ageOut(now: Timestamp): void {
+    for (const point of this.#points.values()) {
+      for (const stream of [...point.streams.values()]) {
+        if (stream.match !== undefined || secondsBetween(stream.lastTs, now) < this.#config.idleSeconds) continue;
+        this.#unfile(point, stream);
+        point.orphans--;
+        this.#stats.agedOutOrphanStreams++;
+        if (stream.confirmed) {
+          this.#retiredConfirmedOrphans++;
+          this.#retiredOrphanPackets += stream.mediaPackets;
+        } else {
+          this.#retiredProbationRtp += stream.rtpPackets;
+          this.#retiredProbationRtcp += stream.rtcp.packets;
+        }
+      }
+    }
+  }
+
+  /** Confirmed orphan streams of a capture point, in order of first packet. */
+  orphanStreams(pointKey: string): StreamState[] {
+    const point = this.#points.get(pointKey);
+    if (!point) return [];
+    return [...point.streams.values()].filter((s) => s.match === undefined && s.confirmed).sort((a, b) => a.id - b.id);
+  }
+
+  stats(): MediaStats {
+    let probationRtp = this.#retiredProbationRtp;
+    let probationRtcp = this.#retiredProbationRtcp;
+    let orphanStreams = this.#retiredConfirmedOrphans;
+    let orphanPackets = this.#retiredOrphanPackets;
+    for (const point of this.#points.values()) {
+      for (const stream of point.streams.values()) {
+        if (stream.match !== undefined) continue;
+        if (stream.confirmed) {
+          orphanStreams++;
+          orphanPackets += stream.mediaPackets;
+        } else {
+          probationRtp += stream.rtpPackets;
+          probationRtcp += stream.rtcp.packets;
+        }
+      }
+    }
+    // RTP-shaped packets of orphans that never passed probation were not media after all.
+    return {
+      ...this.#stats,
+      rtpPackets: this.#stats.rtpPackets - probationRtp,
+      rtcpPackets: this.#stats.rtcpPackets - probationRtcp,
+      orphanStreams,
+      orphanPackets,
+      nonRtpDatagrams: this.#stats.nonRtpDatagrams + probationRtp + probationRtcp,
+    };
+  }
+}
