@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Dialog, DialogAnalysis, MediaStream, RtpSsrcStats } from '../../src/dialog/types.js';
 import { havePublicCaptures, noPublicCapturesReason, publicCapture } from '../helpers/paths.js';
-import { analyzeFile, type FileAnalysis } from './helpers.js';
+import { analyzeCaptures } from '../../src/analysis/analyze.js';
 
 /** Every SIP message the stage saw (originals and retransmissions), by request method or response status, as tshark's sip,stat counts them. */
 function sipStat(analysis: DialogAnalysis): { requests: Record<string, number>; responses: Record<number, number>; resent: number } {
@@ -35,10 +35,11 @@ function rtpOf(d: Dialog): RtpSsrcStats[] {
   return streamsOf(d).flatMap((s) => s.rtp);
 }
 
-async function load(name: string): Promise<FileAnalysis & { analysis: DialogAnalysis; dialogs: Dialog[] }> {
-  const result = await analyzeFile(publicCapture(name));
-  const analysis = result.tracker.analysis();
-  return { ...result, analysis, dialogs: result.tracker.dialogs() };
+/** The capture through the real capture, decode, SIP and dialog stages, as `algscope analyze` runs them. */
+async function load(name: string): Promise<{ analysis: DialogAnalysis; dialogs: Dialog[]; sipMessages: number }> {
+  const result = await analyzeCaptures({ files: [publicCapture(name)], sides: { insideFiles: [], outsideFiles: [], insideInterfaces: [], outsideInterfaces: [] } });
+  const analysis = result.dialogs;
+  return { analysis, dialogs: analysis.points.flatMap((p) => p.dialogs), sipMessages: result.stats.sipMessages };
 }
 
 describe.skipIf(!havePublicCaptures)(`dialogs in public captures (${noPublicCapturesReason})`, () => {

@@ -1,15 +1,10 @@
 /**
- * Builders for dialog-stage tests: SIP messages from hand-written text (through the real parser),
- * RTP/RTCP datagrams from field values, and a capture-file pipeline (capture -> decode -> SIP ->
- * dialogs) for the public captures.
+ * Builders for dialog-stage tests: SIP messages from hand-written text (through the real parser)
+ * and RTP/RTCP datagrams from field values.
  */
-import { readCapture } from '../../src/capture/index.js';
 import type { Timestamp } from '../../src/capture/types.js';
-import { PacketDecoder } from '../../src/decode/index.js';
 import type { CapturePointRef, Endpoint, TransportPayload } from '../../src/decode/types.js';
-import { DialogTracker } from '../../src/dialog/index.js';
-import type { DialogConfig } from '../../src/dialog/types.js';
-import { SipFramer, parseSipMessage } from '../../src/sip/index.js';
+import { parseSipMessage } from '../../src/sip/index.js';
 import type { SipMessage } from '../../src/sip/types.js';
 
 export const POINT: CapturePointRef = { key: 'test.pcap#0', source: 'test.pcap', interfaceId: 0 };
@@ -125,56 +120,6 @@ export function rtcpReceiverReport(reporter: number, source: number, fractionLos
   view.setUint32(16, 0); // extended highest sequence
   view.setUint32(20, jitter);
   return data;
-}
-
-export interface FileAnalysis {
-  tracker: DialogTracker;
-  sipMessages: number;
-  /** Capture-point key of the file's single interface. */
-  pointKey: string;
-}
-
-/** Runs a capture file through capture -> decode -> SIP -> dialogs, as the analysis does. */
-export async function analyzeFile(path: string, config: Partial<DialogConfig> = {}): Promise<FileAnalysis> {
-  const tracker = new DialogTracker(config);
-  let sipMessages = 0;
-  let last: Timestamp | undefined;
-  let pointKey = '';
-  const framer = new SipFramer({
-    onMessage(message) {
-      sipMessages++;
-      tracker.onMessage(message);
-    },
-    onKeepalive() {},
-    onProblem() {},
-  });
-  const decoder = new PacketDecoder(path, {
-    onPayload(payload) {
-      pointKey ||= payload.point.key;
-      if (!framer.onPayload(payload) && payload.transport === 'udp') tracker.onRtpCandidate(payload);
-    },
-    onTcpGap(gap) {
-      framer.gap(gap.streamId, gap);
-    },
-    onTcpStreamEnd(streamId) {
-      framer.endStream(streamId);
-    },
-    onProblem() {},
-  });
-  await readCapture(path, {
-    onInterface(iface) {
-      decoder.addInterface(iface);
-    },
-    onFrame(frame) {
-      last = { sec: frame.ts.sec, nsec: frame.ts.nsec };
-      decoder.decode(frame);
-    },
-    onProblem() {},
-  });
-  decoder.finish();
-  framer.finish();
-  tracker.finish(last);
-  return { tracker, sipMessages, pointKey };
 }
 
 /** Header values shared by a request and its responses. */
