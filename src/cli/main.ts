@@ -19,7 +19,7 @@ function sideOptions(command: Command): Command {
 }
 
 function formatOption(): Option {
-  return new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text');
+  return new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
 }
 
 export function buildProgram(): Command {
