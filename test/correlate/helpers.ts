@@ -3,37 +3,20 @@
  * the real parser. Message ids are unique across both points, as in an analysis.
  */
 import type { CapturePointRef } from '../../src/decode/types.js';
-import { parseSipMessage } from '../../src/sip/index.js';
 import type { SipMessage } from '../../src/sip/types.js';
-import { endpoint, sipText, ts } from '../dialog/helpers.js';
+import { MessageIds, Wire } from '../dialog/helpers.js';
 
 export const INSIDE: CapturePointRef = { key: 'lan.pcap#0', source: 'lan.pcap', interfaceId: 0 };
 export const OUTSIDE: CapturePointRef = { key: 'wan.pcap#0', source: 'wan.pcap', interfaceId: 0 };
 
 export class TwoPoints {
-  #id = 0;
-  #frames = new Map<string, number>();
+  readonly #ids = new MessageIds();
+  readonly #wires = new Map<string, Wire>();
 
   at(point: CapturePointRef, text: string, src: string, dst: string, t: number): SipMessage {
-    const bytes = Buffer.from(sipText(text), 'latin1');
-    const frame = (this.#frames.get(point.key) ?? 0) + 1;
-    this.#frames.set(point.key, frame);
-    const msg = parseSipMessage(
-      bytes,
-      {
-        point,
-        transport: 'udp',
-        src: endpoint(src),
-        dst: endpoint(dst),
-        ts: ts(t),
-        ttl: 64,
-        segments: [{ frameNumber: frame, frameOffset: 42, payloadOffset: 0, length: bytes.length }],
-        frames: [frame],
-      },
-      ++this.#id,
-    );
-    if (!msg) throw new Error(`test message did not parse:\n${text}`);
-    return msg;
+    let wire = this.#wires.get(point.key);
+    if (!wire) this.#wires.set(point.key, (wire = new Wire(point, this.#ids)));
+    return wire.sip(text, src, dst, t);
   }
 }
 

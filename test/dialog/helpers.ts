@@ -21,13 +21,22 @@ export function endpoint(text: string): Endpoint {
   return { ip: text.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(text.slice(colon + 1)) };
 }
 
+/** Message ids unique in one analysis, shared by every capture point's Wire. */
+export class MessageIds {
+  #last = 0;
+  next(): number {
+    return ++this.#last;
+  }
+}
+
 /** Frames and message ids handed out in order, like a capture would. */
 export class Wire {
   #frame = 0;
-  #messageId = 0;
   readonly point: CapturePointRef;
-  constructor(point: CapturePointRef = POINT) {
+  readonly #ids: MessageIds;
+  constructor(point: CapturePointRef = POINT, ids = new MessageIds()) {
     this.point = point;
+    this.#ids = ids;
   }
 
   nextFrame(): number {
@@ -53,7 +62,7 @@ export class Wire {
         segments: [{ frameNumber: frame, frameOffset: 42, payloadOffset: 0, length: bytes.length }],
         frames: [frame],
       },
-      ++this.#messageId,
+      this.#ids.next(),
     );
     if (!msg) throw new Error(`test message did not parse:\n${text}`);
     return msg;
