@@ -3,8 +3,9 @@
  * matched message pairs tie them together, so renderers can show one row per call with every
  * capture point it was seen at, even when an ALG changed the Call-ID between them.
  */
-import type { MessagePair } from '../correlate/types.js';
+import type { MessagePair, Side } from '../correlate/types.js';
 import type { Dialog, DialogAnalysis } from '../dialog/types.js';
+import type { DialogAtPointSummary, DialogGroupSummary } from './types.js';
 
 export interface DialogGroup {
   /** The dialogs of the same call at each capture point, inside first, then in order of start. */
@@ -43,4 +44,34 @@ export function groupDialogs(analysis: DialogAnalysis, pairs: MessagePair[], sid
   return [...groups.values()]
     .map((dialogs) => ({ dialogs: dialogs.sort((a, b) => sideRank(a) - sideRank(b) || start(a) - start(b)) }))
     .sort((a, b) => start(a.dialogs[0]!) - start(b.dialogs[0]!));
+}
+
+/** What the output lists of one call or registration, from its dialogs (inside first). */
+export function summarizeGroup(dialogs: Dialog[], sideOf: (pointKey: string) => Side, findingsOf: (callId: string) => number): DialogGroupSummary {
+  const first = dialogs[0]!;
+  const summary: DialogGroupSummary = {
+    callId: first.callId,
+    method: first.method,
+    kind: first.kind,
+    state: first.state,
+    findings: dialogs.reduce((n, d) => n + findingsOf(d.callId), 0),
+    points: dialogs.map((d) => {
+      const at: DialogAtPointSummary = {
+        pointKey: d.point.key,
+        side: sideOf(d.point.key),
+        callId: d.callId,
+        state: d.state,
+        start: d.start,
+        messages: d.messageCount,
+        retransmissions: d.retransmissionCount,
+      };
+      if (d.finalStatus !== undefined) at.finalStatus = d.finalStatus;
+      if (d.answerTs) at.answerTs = d.answerTs;
+      if (d.endTs) at.endTs = d.endTs;
+      return at;
+    }),
+  };
+  if (first.fromUri !== undefined) summary.fromUri = first.fromUri;
+  if (first.toUri !== undefined) summary.toUri = first.toUri;
+  return summary;
 }

@@ -5,20 +5,68 @@
  * of a live view). The stages only ever see their own input type.
  */
 import type { CaptureInterface, CaptureProblem, CaptureSink, Timestamp } from '../capture/types.js';
-import { correlate } from '../correlate/correlate.js';
-import type { PointMessages, SideAssignment } from '../correlate/types.js';
+import { compareCopies, correlate, matchKey } from '../correlate/correlate.js';
+import { assignSides } from '../correlate/sides.js';
+import type { ClockOffset, Correlation, PointHistory, PointMessages, Side, SideAssignment } from '../correlate/types.js';
 import { PacketDecoder, type CapturePointRef, type DecodeStats } from '../decode/index.js';
-import { detect } from '../detect/detect.js';
-import type { DetectionContext, PointObservations } from '../detect/types.js';
+import { compareFindings, detect, noteMessage, type Detection } from '../detect/detect.js';
+import type { DetectionContext, Finding, PointObservations } from '../detect/types.js';
+import { decideVerdict } from '../detect/verdict.js';
 import { DialogTracker } from '../dialog/index.js';
 import type { DialogConfig } from '../dialog/types.js';
 import { SipFramer, type SipKeepalive, type SipMessage } from '../sip/index.js';
-import { groupDialogs } from './dialog-groups.js';
-import type { AnalysisResult, CaptureFileReport } from './types.js';
+import { toSeconds } from '../util/time.js';
+import { groupDialogs, summarizeGroup, type DialogGroup } from './dialog-groups.js';
+import type { AnalysisResult, CaptureFileReport, DialogGroupSummary } from './types.js';
 
 interface PointState extends PointObservations {
   ref: CapturePointRef;
   interfaceName?: string;
+  /** What is kept of the messages ageOut() forgot: they still count for the point. */
+  forgotten: PointHistory;
+  /** The side the user gave this point (file or interface), before any inference. */
+  givenSide: Side;
+}
+
+/**
+ * A file analysis holds this many SIP messages at most before it concludes dialogs that finished
+ * a while ago (concludeIfLarge); captures below it are analyzed whole, exactly as before.
+ */
+export const CONCLUDE_ABOVE_MESSAGES = 10_000;
+
+/**
+ * Dialog settings for reading files (analyzeCaptures): a finished dialog is concluded once 64*T1
+ * (32 s, when no retransmission of its transactions can come any more) has passed in capture time,
+ * a dialog without SIP or media for 5 minutes likewise (a registration is then reported as
+ * concluded, and a later refresh starts a new entry). Only matters above CONCLUDE_ABOVE_MESSAGES.
+ */
+export const FILE_DIALOG_CONFIG: Readonly<Partial<DialogConfig>> = { retainFinishedSeconds: 32, idleSeconds: 120, maxSummaries: 1000 };
+
+/** Messages remembered by correlation key to find a message's copy at another point as it arrives. */
+const RECENT_COPIES = 4096;
+
+/** Past this many dialogs, a rule's findings for further dialogs are counted in one finding, not listed. */
+export const MAX_LISTED_DIALOGS_PER_RULE = 100;
+
+/** Findings of one rule past MAX_LISTED_DIALOGS_PER_RULE, counted. */
+interface FoldedFindings {
+  template: Finding;
+  dialogs: number;
+  evidence: number;
+}
+
+/** A copy of a string that does not keep the SIP message text it was sliced from alive. */
+function ownString(text: string): string {
+  return (' ' + text).slice(1);
+}
+
+function foldKey(finding: Finding): string {
+  return `${finding.rule}\u0000${finding.implies}\u0000${finding.severity}`;
+}
+
+function firstEvidenceSeconds(finding: Finding): number {
+  const ts = finding.evidence[0]?.at[0]?.ts;
+  return ts ? toSeconds(ts) : Infinity;
 }
 
 /** One capture source being read: feed its frames through `sink`, then call `finish`. */
@@ -50,6 +98,11 @@ function later(a: Timestamp | undefined, b: Timestamp): Timestamp {
   return !a || b.sec > a.sec || (b.sec === a.sec && b.nsec > a.nsec) ? b : a;
 }
 
+/** Detection groups evidence into one finding per rule and dialog: that is a finding's identity. */
+export function findingKey(finding: Finding): string {
+  return `${finding.rule}\u0000${finding.dialog ?? ''}`;
+}
+
 export class AnalysisSession {
   private readonly points = new Map<string, PointState>();
   private readonly messages = new Map<number, SipMessage>();
@@ -61,6 +114,23 @@ export class AnalysisSession {
   private readonly framingProblemCounts: Record<string, number> = {};
   private readonly dialogs: DialogTracker;
   private readonly framer: SipFramer;
+  /** Interface names by source and interface id, known as soon as the capture announces them. */
+  private readonly interfaceNames = new Map<string, Map<number, string>>();
+  /** Findings that cite messages ageOut() forgot, by findingKey: reported by every later result(). */
+  private readonly retainedFindings = new Map<string, Finding>();
+  /** Per rule, how many dialogs' findings retainedFindings lists; past the limit they are folded. */
+  private readonly listedDialogsPerRule = new Map<string, number>();
+  private readonly foldedFindings = new Map<string, FoldedFindings>();
+  /** Dialog groups ageOut() concluded, as the output lists them. */
+  private readonly concluded: DialogGroupSummary[] = [];
+  private forgottenMatched = 0;
+  private forgottenDropped = 0;
+  /** The clock offset between two points as last estimated from messages since forgotten. */
+  private readonly forgottenClockOffsets = new Map<string, ClockOffset>();
+  private readonly sipDefectCounts: Record<string, number> = {};
+  private concludeAt = CONCLUDE_ABOVE_MESSAGES;
+  /** The latest messages by correlation key (see RECENT_COPIES), oldest first. */
+  private readonly recentByKey = new Map<string, SipMessage>();
   private lastTs: Timestamp | undefined;
   private sipMessages = 0;
 
@@ -86,7 +156,22 @@ export class AnalysisSession {
   private pointOf(ref: CapturePointRef): PointState {
     let point = this.points.get(ref.key);
     if (!point) {
-      point = { key: ref.key, ref, source: ref.source, side: 'unknown', messages: [], keepalives: [], framingProblems: [], icmpErrors: [] };
+      point = {
+        key: ref.key,
+        ref,
+        source: ref.source,
+        side: 'unknown',
+        messages: [],
+        keepalives: [],
+        framingProblems: [],
+        icmpErrors: [],
+        forgotten: { messages: 0, addresses: new Set() },
+        givenSide: 'unknown',
+      };
+      // A Linux "any" capture's interface is named by its index (ifN), not by the capture's IDB.
+      if (ref.linuxIfIndex === undefined) point.interfaceName = this.interfaceNames.get(ref.source)?.get(ref.interfaceId);
+      const [given] = assignSides([{ ref, interfaceName: point.interfaceName, messages: [] }], this.sides);
+      if (given!.sideSource === 'user-file' || given!.sideSource === 'user-interface') point.givenSide = given!.side;
       this.points.set(ref.key, point);
     }
     return point;
@@ -96,14 +181,35 @@ export class AnalysisSession {
   onMessage(message: SipMessage): void {
     this.sipMessages++;
     this.lastTs = later(this.lastTs, message.origin.ts);
+    for (const defect of message.defects) this.sipDefectCounts[defect.code] = (this.sipDefectCounts[defect.code] ?? 0) + 1;
     this.messages.set(message.id, message);
     this.pointOf(message.origin.point).messages.push(message);
     this.dialogs.onMessage(message);
+    // Correlation keys, per-message findings and the comparison with the copy at the other side of
+    // the router are worked out now, while the headers are parsed: a large capture's messages are
+    // parsed again from their text when read later.
+    noteMessage(message);
+    this.compareWithCopy(message);
+  }
+
+  /** Compares a message with the latest message of the same key at a point on the other given side. */
+  private compareWithCopy(message: SipMessage): void {
+    const key = matchKey(message);
+    const other = this.recentByKey.get(key);
+    this.recentByKey.delete(key);
+    this.recentByKey.set(key, message);
+    if (this.recentByKey.size > RECENT_COPIES) this.recentByKey.delete(this.recentByKey.keys().next().value!);
+    if (other === undefined) return;
+    const side = this.pointOf(message.origin.point).givenSide;
+    const otherSide = this.pointOf(other.origin.point).givenSide;
+    if (side === 'inside' && otherSide === 'outside') compareCopies(message, other);
+    else if (side === 'outside' && otherSide === 'inside') compareCopies(other, message);
   }
 
   /** Starts reading one capture source named `source` (a file path, "-", or "live:eth0"). */
   addSource(source: string): SourceFeed {
     const interfaceNames = new Map<number, string>();
+    this.interfaceNames.set(source, interfaceNames);
     const problems: CaptureProblem[] = [];
     const framer = this.framer;
     const decoder = new PacketDecoder(source, {
@@ -139,24 +245,166 @@ export class AnalysisSession {
         this.decoders.splice(this.decoders.indexOf(decoder), 1);
         mergeDecodeStats(this.finishedDecodeStats, decoder.stats());
         this.files.push({ ...report, problems });
-        for (const point of this.points.values()) {
-          if (point.source === source && point.ref.linuxIfIndex === undefined) point.interfaceName ??= interfaceNames.get(point.ref.interfaceId);
-        }
       },
     };
   }
 
+  /**
+   * File analysis of a large capture: once the session holds CONCLUDE_ABOVE_MESSAGES SIP messages
+   * (and again whenever it holds twice as many as the last conclusion left), concludes what
+   * finished a while ago in capture time (ageOut at the latest timestamp read), so memory follows
+   * the dialogs open at a time, not the size of the capture. Smaller captures are never touched.
+   */
+  concludeIfLarge(): void {
+    if (this.messages.size < this.concludeAt || this.lastTs === undefined) return;
+    this.ageOut(this.lastTs);
+    this.concludeAt = Math.max(CONCLUDE_ABOVE_MESSAGES, 2 * this.messages.size);
+  }
+
+  /**
+   * For long runs (live, and large files): the dialog stage summarizes the dialogs that finished
+   * more than retainFinishedSeconds before `now` (or idled idleSeconds), a call seen at several
+   * capture points only once all of its dialogs can go, and the session forgets their SIP
+   * messages, and keepalives, framing problems and ICMP errors older than retainFinishedSeconds, so
+   * memory follows the live dialogs and not the length of the run. A message whose copy at the
+   * other side of the router is still in a live dialog is kept with it. Findings citing anything
+   * forgotten are kept (up to MAX_LISTED_DIALOGS_PER_RULE dialogs per rule, the rest counted) and
+   * reported by every later result(), where they count for the verdict; the counts of messages,
+   * matches and dialogs keep what was forgotten. `now` is capture time (a live capture's kernel
+   * timestamps follow the wall clock). Returns the number of dialogs summarized.
+   */
+  ageOut(now: Timestamp): number {
+    // Transactions time out as of now first, so the findings taken below include the timeouts.
+    this.dialogs.finish(now);
+    const { result: before, fresh } = this.analyze(false);
+    const candidates = new Set(this.dialogs.agingCandidates(now).map((d) => d.id));
+    const going: DialogGroup[] = before.dialogGroups.filter((group) => group.dialogs.every((d) => candidates.has(d.id)));
+    const removed = this.dialogs.ageOut(now, new Set(going.flatMap((group) => group.dialogs.map((d) => d.id))));
+    this.recordConcluded(going, fresh);
+
+    const cutoff = toSeconds(now) - this.dialogs.config.retainFinishedSeconds;
+    const analysis = this.dialogs.analysis();
+    const forgettable = (msg: SipMessage) =>
+      toSeconds(msg.origin.ts) < cutoff && analysis.point(msg.origin.point.key)?.dialogOf(msg.id) === undefined;
+    const partner = new Map<number, SipMessage>();
+    for (const pair of before.correlation.pairs) partner.set(pair.inside.id, pair.outside).set(pair.outside.id, pair.inside);
+    const forgotten = new Set<number>();
+    for (const msg of this.messages.values()) {
+      const other = partner.get(msg.id);
+      if (forgettable(msg) && (other === undefined || forgettable(other))) forgotten.add(msg.id);
+    }
+    for (const pair of before.correlation.pairs) if (forgotten.has(pair.inside.id)) this.forgottenMatched++;
+    for (const drop of before.correlation.dropped) if (forgotten.has(drop.message.id)) this.forgottenDropped++;
+    for (const offset of before.correlation.clockOffsets) this.forgottenClockOffsets.set(`${offset.insideKey}\u0000${offset.outsideKey}`, offset);
+    for (const id of forgotten) this.messages.delete(id);
+    const recent = (ts: Timestamp) => toSeconds(ts) >= cutoff;
+    for (const point of this.points.values()) {
+      const kept: SipMessage[] = [];
+      for (const msg of point.messages) {
+        if (!forgotten.has(msg.id)) {
+          kept.push(msg);
+          continue;
+        }
+        const history = point.forgotten;
+        const t = toSeconds(msg.origin.ts);
+        history.messages++;
+        if (history.firstSeen === undefined || t < history.firstSeen) history.firstSeen = t;
+        if (history.lastSeen === undefined || t > history.lastSeen) history.lastSeen = t;
+        history.addresses.add(msg.origin.src.ip).add(msg.origin.dst.ip);
+      }
+      point.messages = kept;
+      point.keepalives = point.keepalives.filter((k) => recent(k.origin.ts));
+      point.framingProblems = point.framingProblems.filter((p) => recent(p.origin.ts));
+      point.icmpErrors = point.icmpErrors.filter((e) => recent(e.ts));
+    }
+    const citesForgotten = (finding: Finding) =>
+      finding.evidence.some((e) => e.at.some((at) => (at.messageId !== undefined ? forgotten.has(at.messageId) : !recent(at.ts))));
+    for (const finding of fresh) if (citesForgotten(finding)) this.retainFinding(finding);
+    return removed;
+  }
+
+  /** Keeps a finding of forgotten messages; past MAX_LISTED_DIALOGS_PER_RULE dialogs of its rule, only counts it. */
+  private retainFinding(finding: Finding): void {
+    const key = findingKey(finding);
+    if (finding.dialog === undefined || this.retainedFindings.has(key)) {
+      this.retainedFindings.set(key, finding);
+      return;
+    }
+    const listed = this.listedDialogsPerRule.get(finding.rule) ?? 0;
+    if (listed < MAX_LISTED_DIALOGS_PER_RULE) {
+      this.listedDialogsPerRule.set(finding.rule, listed + 1);
+      this.retainedFindings.set(key, finding);
+    } else {
+      fold(this.foldedFindings, finding);
+    }
+  }
+
+  /** What the output lists of dialog groups about to be forgotten, with their findings counted now. */
+  private recordConcluded(groups: DialogGroup[], findings: Finding[]): void {
+    const findingsByCallId = new Map<string, number>();
+    for (const f of findings) if (f.dialog) findingsByCallId.set(f.dialog, (findingsByCallId.get(f.dialog) ?? 0) + 1);
+    const sideOf = (key: string) => this.points.get(key)?.side ?? 'unknown';
+    for (const { dialogs } of groups) {
+      const summary = summarizeGroup(dialogs, sideOf, (callId) => findingsByCallId.get(callId) ?? 0);
+      // Strings sliced from SIP messages would keep the forgotten messages' text alive.
+      summary.callId = ownString(summary.callId);
+      for (const at of summary.points) at.callId = at.callId === dialogs[0]!.callId ? summary.callId : ownString(at.callId);
+      if (summary.fromUri !== undefined) summary.fromUri = ownString(summary.fromUri);
+      if (summary.toUri !== undefined) summary.toUri = ownString(summary.toUri);
+      this.concluded.push(summary);
+    }
+  }
+
+  /**
+   * Fresh findings plus retained ones the fresh run no longer produces, at most
+   * MAX_LISTED_DIALOGS_PER_RULE dialogs per rule listed (the earliest; the rest counted in one
+   * finding per rule); the verdict weighs them all.
+   */
+  private withRetainedFindings(fresh: Finding[], correlation: Correlation): Detection {
+    const freshKeys = new Set(fresh.map(findingKey));
+    const retained = [...this.retainedFindings.values()].filter((f) => !freshKeys.has(findingKey(f)));
+    const folded = new Map([...this.foldedFindings].map(([key, f]) => [key, { ...f }] as const));
+    const listed = new Map(this.listedDialogsPerRule);
+    const findings: Finding[] = [...retained];
+    const byTime = fresh.map((finding) => ({ finding, t: firstEvidenceSeconds(finding) })).sort((a, b) => a.t - b.t);
+    for (const { finding } of byTime) {
+      const key = findingKey(finding);
+      if (finding.dialog === undefined || this.retainedFindings.has(key)) {
+        findings.push(finding);
+        continue;
+      }
+      const n = listed.get(finding.rule) ?? 0;
+      if (n < MAX_LISTED_DIALOGS_PER_RULE) {
+        listed.set(finding.rule, n + 1);
+        findings.push(finding);
+      } else {
+        fold(folded, finding);
+      }
+    }
+    for (const f of folded.values()) findings.push(foldedFinding(f));
+    findings.sort(compareFindings);
+    return { findings, verdict: decideVerdict(findings, correlation, this.sipMessages) };
+  }
+
   /** Everything read so far, concluded: correlation, findings, verdict. `final` flushes open TCP streams and times transactions out. */
   result(final: boolean): AnalysisResult {
+    return this.analyze(final).result;
+  }
+
+  /** The result, and the findings detection made of what the session still holds (before listing limits). */
+  private analyze(final: boolean): { result: AnalysisResult; fresh: Finding[] } {
     if (final) {
       this.framer.finish();
       this.dialogs.finish(this.lastTs ?? { sec: 0, nsec: 0 });
     }
     const dialogAnalysis = this.dialogs.analysis();
     const pointList = [...this.points.values()];
-    const pointMessages: PointMessages[] = pointList.map((p) => ({ ref: p.ref, interfaceName: p.interfaceName, messages: p.messages }));
+    const pointMessages: PointMessages[] = pointList.map((p) => ({ ref: p.ref, interfaceName: p.interfaceName, messages: p.messages, forgotten: p.forgotten }));
     const correlation = correlate(pointMessages, this.sides);
     for (const info of correlation.points) this.pointOf(info.ref).side = info.side;
+    for (const [key, offset] of this.forgottenClockOffsets) {
+      if (!correlation.clockOffsets.some((o) => `${o.insideKey}\u0000${o.outsideKey}` === key)) correlation.clockOffsets.push(offset);
+    }
 
     const ctx: DetectionContext = {
       correlation,
@@ -168,7 +416,8 @@ export class AnalysisSession {
       },
       message: (id) => this.messages.get(id),
     };
-    const { findings, verdict } = detect(ctx, this.sipMessages);
+    const fresh = detect(ctx, this.sipMessages).findings;
+    const { findings, verdict } = this.withRetainedFindings(fresh, correlation);
 
     const decodeTotals: DecodeStats = structuredClone(this.finishedDecodeStats);
     for (const decoder of this.decoders) mergeDecodeStats(decodeTotals, decoder.stats());
@@ -176,7 +425,7 @@ export class AnalysisSession {
     for (const file of this.files) for (const problem of file.problems) malformed[`capture:${problem.code}`] = (malformed[`capture:${problem.code}`] ?? 0) + 1;
     addCounts(malformed, decodeTotals.problems, 'decode:');
     addCounts(malformed, this.framingProblemCounts, 'sip-framing:');
-    for (const msg of this.messages.values()) for (const defect of msg.defects) malformed[`sip:${defect.code}`] = (malformed[`sip:${defect.code}`] ?? 0) + 1;
+    addCounts(malformed, this.sipDefectCounts, 'sip:');
     const skipped: Record<string, number> = {};
     addCounts(skipped, decodeTotals.ignored);
     addCounts(skipped, dialogAnalysis.stats.skipped, 'sip-not-grouped:');
@@ -187,7 +436,7 @@ export class AnalysisSession {
     if (unreadable > 0) skipped['file-not-analyzed'] = unreadable;
 
     const dialogGroups = groupDialogs(dialogAnalysis, correlation.pairs, (key) => this.points.get(key)?.side ?? 'unknown');
-    return {
+    const result: AnalysisResult = {
       files: [...this.files],
       points: correlation.points,
       correlation,
@@ -195,18 +444,52 @@ export class AnalysisSession {
       verdict,
       dialogs: dialogAnalysis,
       dialogGroups,
+      concludedDialogs: [...this.concluded],
       messages: this.messages,
       stats: {
         packets: decodeTotals.frames,
         sipMessages: this.sipMessages,
         retransmissions: dialogAnalysis.stats.retransmissions,
         // A call seen at two capture points is one dialog here.
-        dialogs: dialogGroups.length,
+        dialogs: this.concluded.length + dialogGroups.length,
         rtpPackets: media.rtpPackets + media.rtcpPackets,
         skipped,
         malformed,
         decode: decodeTotals,
+        matchedMessages: this.forgottenMatched + correlation.pairs.length,
+        droppedMessages: this.forgottenDropped + correlation.dropped.length,
       },
     };
+    return { result, fresh };
   }
+}
+
+function fold(folded: Map<string, FoldedFindings>, finding: Finding): void {
+  const key = foldKey(finding);
+  const evidence = finding.evidence.length + finding.moreEvidence;
+  const entry = folded.get(key);
+  if (entry) {
+    entry.dialogs++;
+    entry.evidence += evidence;
+  } else {
+    folded.set(key, { template: finding, dialogs: 1, evidence });
+  }
+}
+
+/** The one finding that stands for a rule's findings in the dialogs past the listing limit. */
+function foldedFinding(folded: FoldedFindings): Finding {
+  const t = folded.template;
+  const dialogs = `${folded.dialogs} more dialog${folded.dialogs === 1 ? '' : 's'}`;
+  return {
+    rule: t.rule,
+    title: t.title,
+    severity: t.severity,
+    confidence: t.confidence,
+    implies: t.implies,
+    summary: `${t.title}: also in ${dialogs}, counted but not listed (the first ${MAX_LISTED_DIALOGS_PER_RULE} dialogs are)`,
+    explanation: t.explanation,
+    advice: t.advice,
+    evidence: [],
+    moreEvidence: folded.evidence,
+  };
 }

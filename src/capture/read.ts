@@ -1,5 +1,5 @@
 import { addAbortSignal } from 'node:stream';
-import { openCapture } from './open.js';
+import { openCapture, type OpenedCapture } from './open.js';
 import { CaptureStreamReader } from './stream-reader.js';
 import type { CaptureReadSummary, CaptureSink } from './types.js';
 
@@ -14,6 +14,81 @@ export interface ReadCaptureOptions {
 }
 
 /**
+ * One capture source being read chunk by chunk into a sink: what readCapture loops over, and what
+ * readCapturesInTimeOrder interleaves.
+ */
+export class CaptureInput {
+  private readonly chunks: AsyncIterator<Buffer>;
+  private readonly reader: CaptureStreamReader;
+  private streamBytes = 0;
+  private done = false;
+
+  private constructor(
+    private readonly opened: OpenedCapture,
+    sink: CaptureSink,
+    private readonly options: ReadCaptureOptions,
+  ) {
+    // Errors reach readChunk() through the iterator; an input not being read at the moment (while
+    // others are opened or read) must not turn an abort or read error into an uncaught 'error' event.
+    opened.stream.on('error', () => {});
+    if (options.signal) addAbortSignal(options.signal, opened.stream);
+    this.reader = new CaptureStreamReader(opened.source, sink, { compressed: opened.compressed });
+    this.chunks = opened.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  }
+
+  /** Opens `source`; rejects, naming the path and the reason, when it cannot be opened. */
+  static async open(source: string, sink: CaptureSink, options: ReadCaptureOptions = {}): Promise<CaptureInput> {
+    options.signal?.throwIfAborted();
+    return new CaptureInput(await openCapture(source), sink, options);
+  }
+
+  /** True once the source ended, failed or hit a fatal problem: readChunk() then does nothing. */
+  get ended(): boolean {
+    return this.done || this.reader.stopped;
+  }
+
+  /**
+   * Reads one chunk and hands its complete frames to the sink. A read or decompression error ends
+   * the input with a fatal problem; an abort or an exception from the sink rejects.
+   */
+  async readChunk(): Promise<void> {
+    if (this.ended) return;
+    let next: IteratorResult<Buffer>;
+    try {
+      next = await this.chunks.next();
+    } catch (err) {
+      if (this.options.signal?.aborted) throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      if (this.opened.compressed) {
+        this.reader.fail('decompress-error', `gzip data is corrupt or cut off after ${this.streamBytes} decompressed bytes: ${reason}`);
+      } else {
+        this.reader.fail('read-error', `reading failed after ${this.streamBytes} bytes: ${reason}`);
+      }
+      this.done = true;
+      return;
+    }
+    if (next.done) {
+      this.done = true;
+      return;
+    }
+    this.reader.push(next.value);
+    this.streamBytes += next.value.length;
+    this.options.onProgress?.(this.opened.compressedBytesRead?.() ?? this.streamBytes, this.opened.totalBytes);
+  }
+
+  /** The source was read to its end: reports a cut-off last unit and returns the summary. */
+  finish(): CaptureReadSummary {
+    this.close();
+    return this.reader.end();
+  }
+
+  /** Releases the source (also after a failure). */
+  close(): void {
+    this.opened.stream.destroy();
+  }
+}
+
+/**
  * Reads a capture file (pcap or pcapng, gzip'd or not; "-" for standard input) to its end,
  * calling the sink for every interface, frame and problem. Resolves with a summary, also when
  * the capture is corrupt (the problems say where). Rejects when the file cannot be opened (the
@@ -24,36 +99,11 @@ export async function readCapture(
   sink: CaptureSink,
   options: ReadCaptureOptions = {},
 ): Promise<CaptureReadSummary> {
-  const { onProgress, signal } = options;
-  signal?.throwIfAborted();
-  const opened = await openCapture(source);
-  const { stream, compressed } = opened;
-  if (signal) addAbortSignal(signal, stream);
-  const reader = new CaptureStreamReader(source, sink, { compressed });
-  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let streamBytes = 0;
+  const input = await CaptureInput.open(source, sink, options);
   try {
-    while (!reader.stopped) {
-      let next: IteratorResult<Buffer>;
-      try {
-        next = await chunks.next();
-      } catch (err) {
-        if (signal?.aborted) throw err;
-        const reason = err instanceof Error ? err.message : String(err);
-        if (compressed) {
-          reader.fail('decompress-error', `gzip data is corrupt or cut off after ${streamBytes} decompressed bytes: ${reason}`);
-        } else {
-          reader.fail('read-error', `reading failed after ${streamBytes} bytes: ${reason}`);
-        }
-        break;
-      }
-      if (next.done) break;
-      reader.push(next.value);
-      streamBytes += next.value.length;
-      onProgress?.(opened.compressedBytesRead?.() ?? streamBytes, opened.totalBytes);
-    }
+    while (!input.ended) await input.readChunk();
   } finally {
-    stream.destroy();
+    input.close();
   }
-  return reader.end();
+  return input.finish();
 }

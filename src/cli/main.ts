@@ -3,7 +3,10 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runAnalyze } from './analyze-command.js';
+import { registerTuiCommand } from './tui-command.js';
 import { EXIT_INPUT_ERROR, UsageError } from './exit.js';
+import { registerLiveCommand } from './live-command.js';
+import { registerReportCommand } from './report-command.js';
 import { TOOL_VERSION } from './version.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -42,6 +45,9 @@ export function buildProgram(): Command {
   ).action(async (captures: string[], options) => {
     process.exitCode = await runAnalyze(captures, options);
   });
+  registerLiveCommand(program);
+  registerTuiCommand(program, sideOptions);
+  registerReportCommand(program);
 
   return program;
 }
@@ -62,6 +68,12 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
 }
+
+// `algscope analyze ... | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
 main(process.argv).then(
   (code) => {

@@ -9,6 +9,7 @@ import { diffMessages } from './diff.js';
 import { assignSides } from './sides.js';
 import type {
   CapturePointInfo,
+  FieldDiff,
   ClockOffset,
   Correlation,
   DroppedMessage,
@@ -24,23 +25,65 @@ function seconds(msg: SipMessage): number {
   return msg.origin.ts.sec + msg.origin.ts.nsec / 1e9;
 }
 
+interface MessageKeys {
+  match: string;
+  dialog: string;
+}
+
+/**
+ * Keys of the messages seen so far. A message's headers may have to be parsed again to read them
+ * (see parseSipMessage), and an analysis correlates the messages it holds again and again.
+ */
+const keysOf = new WeakMap<SipMessage, MessageKeys>();
+
+function keys(msg: SipMessage): MessageKeys {
+  let found = keysOf.get(msg);
+  if (found === undefined) {
+    const first = msg.kind === 'request' ? msg.method ?? '' : String(msg.status ?? '');
+    const fromTag = msg.from?.params.tag;
+    found = {
+      match: [msg.kind, first, msg.cseq ? `${msg.cseq.seq} ${msg.cseq.method}` : '', msg.vias[0]?.branch ?? '', fromTag ?? '', msg.to?.params.tag ?? ''].join('\u0000'),
+      dialog: fromTag ? `tag:${fromTag}` : `call:${msg.callId ?? ''}`,
+    };
+    keysOf.set(msg, found);
+  }
+  return found;
+}
+
 /** What a NAT or an ALG leaves alone in a message: the identity of the message, not its addresses. */
 export function matchKey(msg: SipMessage): string {
-  const first = msg.kind === 'request' ? msg.method ?? '' : String(msg.status ?? '');
-  return [
-    msg.kind,
-    first,
-    msg.cseq ? `${msg.cseq.seq} ${msg.cseq.method}` : '',
-    msg.vias[0]?.branch ?? '',
-    msg.from?.params.tag ?? '',
-    msg.to?.params.tag ?? '',
-  ].join('\u0000');
+  return keys(msg).match;
 }
 
 /** Dialog identity that survives a Call-ID rewrite: the From tag (and Call-ID only as a fallback). */
 function dialogKey(msg: SipMessage): string {
-  const tag = msg.from?.params.tag;
-  return tag ? `tag:${tag}` : `call:${msg.callId ?? ''}`;
+  return keys(msg).dialog;
+}
+
+interface Comparison {
+  outside: SipMessage;
+  diffs: FieldDiff[];
+  proxied: boolean;
+}
+
+/** The pairs already compared, by their inside message: an analysis correlates what it holds again and again. */
+const comparisons = new WeakMap<SipMessage, Comparison>();
+
+/**
+ * Compares two copies of a message now (an analysis calls this as the second copy arrives, while
+ * both are parsed); correlate() then finds the comparison done.
+ */
+export function compareCopies(inside: SipMessage, outside: SipMessage): void {
+  compare(inside, outside);
+}
+
+function compare(inside: SipMessage, outside: SipMessage): Comparison {
+  let known = comparisons.get(inside);
+  if (known?.outside !== outside) {
+    known = { outside, diffs: diffMessages(inside, outside), proxied: inside.vias.length !== outside.vias.length };
+    comparisons.set(inside, known);
+  }
+  return known;
 }
 
 function groupByKey(messages: SipMessage[]): Map<string, SipMessage[]> {
@@ -74,8 +117,16 @@ function estimateOffset(inside: Map<string, SipMessage[]>, outside: Map<string, 
   const offset = median(deltas);
   // Keys reused by unrelated messages (e.g. two OPTIONS pings without branches) land far from the
   // median; they are not part of the estimate's spread.
-  const close = deltas.filter((d) => Math.abs(d - offset) <= MATCH_WINDOW_SECONDS * 5);
-  return { offset, samples: close.length, spread: Math.max(...close) - Math.min(...close) };
+  let samples = 0;
+  let low = Infinity;
+  let high = -Infinity;
+  for (const d of deltas) {
+    if (Math.abs(d - offset) > MATCH_WINDOW_SECONDS * 5) continue;
+    samples++;
+    if (d < low) low = d;
+    if (d > high) high = d;
+  }
+  return { offset, samples, spread: high - low };
 }
 
 function pairPoints(inside: PointMessages, outside: PointMessages, insideInfo: CapturePointInfo, outsideInfo: CapturePointInfo) {
@@ -105,14 +156,14 @@ function pairPoints(inside: PointMessages, outside: PointMessages, insideInfo: C
       taken.add(best);
       const b = outsideList[best]!;
       matched.add(a).add(b);
-      const diffs = diffMessages(a, b);
+      const { diffs, proxied } = compare(a, b);
       pairs.push({
         inside: a,
         outside: b,
         transitSeconds: seconds(b) - seconds(a) - offset,
         diffs,
         translated: diffs.some((d) => d.area === 'transport'),
-        proxied: a.vias.length !== b.vias.length,
+        proxied,
       });
     }
   }

@@ -28,12 +28,16 @@ interface AddressProfile {
 
 function addressProfile(point: PointMessages): AddressProfile {
   const profile: AddressProfile = { hidden: new Set(), public: new Set() };
+  const add = (ip: string) => {
+    if (profile.hidden.has(ip) || profile.public.has(ip)) return;
+    if (isNatHidden(ip)) profile.hidden.add(ip);
+    else if (isPublic(ip)) profile.public.add(ip);
+  };
   for (const msg of point.messages) {
-    for (const ip of [msg.origin.src.ip, msg.origin.dst.ip]) {
-      if (isNatHidden(ip)) profile.hidden.add(ip);
-      else if (isPublic(ip)) profile.public.add(ip);
-    }
+    add(msg.origin.src.ip);
+    add(msg.origin.dst.ip);
   }
+  for (const ip of point.forgotten?.addresses ?? []) add(ip);
   return profile;
 }
 
@@ -44,13 +48,19 @@ function listed(addresses: Set<string>): string {
 
 export function assignSides(points: PointMessages[], assignment: SideAssignment): CapturePointInfo[] {
   return points.map((point) => {
-    const times = point.messages.map((m) => timeOf(m.origin.ts));
+    let firstSeen = point.forgotten?.firstSeen;
+    let lastSeen = point.forgotten?.lastSeen;
+    for (const msg of point.messages) {
+      const t = timeOf(msg.origin.ts);
+      if (firstSeen === undefined || t < firstSeen) firstSeen = t;
+      if (lastSeen === undefined || t > lastSeen) lastSeen = t;
+    }
     const base = {
       ref: point.ref,
       interfaceName: point.interfaceName,
-      sipMessages: point.messages.length,
-      firstSeen: times.length ? Math.min(...times) : undefined,
-      lastSeen: times.length ? Math.max(...times) : undefined,
+      sipMessages: point.messages.length + (point.forgotten?.messages ?? 0),
+      firstSeen,
+      lastSeen,
     };
     const names = interfaceNames(point);
     if (assignment.insideInterfaces.some((n) => names.includes(n))) {
@@ -66,7 +76,7 @@ export function assignSides(points: PointMessages[], assignment: SideAssignment)
       return { ...base, side: 'outside', sideSource: 'user-file', sideReason: 'given: --outside' };
     }
     const profile = addressProfile(point);
-    if (point.messages.length === 0) {
+    if (base.sipMessages === 0) {
       return { ...base, side: 'unknown', sideSource: 'unknown', sideReason: 'no SIP seen at this capture point' };
     }
     if (profile.hidden.size > 0 && profile.public.size > 0) {

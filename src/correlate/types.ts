@@ -103,4 +103,19 @@ export interface PointMessages {
   ref: CapturePointRef;
   interfaceName?: string;
   messages: SipMessage[];
+  /**
+   * Messages of this point an analysis of a large capture already concluded and no longer holds:
+   * they still count for the point's message total, time span and side.
+   */
+  forgotten?: PointHistory;
+}
+
+/** What is kept of a capture point's messages once they are forgotten. */
+export interface PointHistory {
+  messages: number;
+  /** Capture time covered, in seconds since the epoch. */
+  firstSeen?: number;
+  lastSeen?: number;
+  /** Packet addresses of the forgotten messages (sources and destinations), each once. */
+  addresses: Set<string>;
 }

@@ -2,6 +2,8 @@
  * Runs every rule, then weighs one-sided suspicions against two-sided facts: a suspicious pattern
  * that was already present, byte for byte, on the other side of the router was not made in transit.
  */
+import type { SipMessage } from '../sip/types.js';
+import type { PerMessageRule } from './messages.js';
 import { decideVerdict } from './verdict.js';
 import { RULES } from './rules/index.js';
 import type { DetectionContext, Finding, VerdictResult } from './types.js';
@@ -28,6 +30,25 @@ function explainedByEndpoint(finding: Finding, unchanged: Set<number>): boolean 
   return ids.length > 0 && ids.every((id) => id !== undefined && unchanged.has(id));
 }
 
+/** The order findings are reported in: most severe first, then by dialog and rule. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+    (a.dialog ?? '').localeCompare(b.dialog ?? '') ||
+    a.rule.localeCompare(b.rule)
+  );
+}
+
+const PER_MESSAGE_RULES = RULES.filter((rule): rule is PerMessageRule => 'notes' in rule);
+
+/**
+ * Has the rules that judge each message on its own look at `msg` now, while its headers are parsed
+ * anyway: an analysis calls this as messages arrive, and every later detect() reuses the notes.
+ */
+export function noteMessage(msg: SipMessage): void {
+  for (const rule of PER_MESSAGE_RULES) rule.notes(msg);
+}
+
 export function detect(ctx: DetectionContext, sipMessages: number): Detection {
   const unchanged = unchangedAcrossRouter(ctx);
   const findings: Finding[] = [];
@@ -45,11 +66,6 @@ export function detect(ctx: DetectionContext, sipMessages: number): Detection {
       findings.push(finding);
     }
   }
-  findings.sort(
-    (a, b) =>
-      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
-      (a.dialog ?? '').localeCompare(b.dialog ?? '') ||
-      a.rule.localeCompare(b.rule),
-  );
+  findings.sort(compareFindings);
   return { findings, verdict: decideVerdict(findings, ctx.correlation, sipMessages) };
 }

@@ -10,7 +10,8 @@ const MAX_EVIDENCE_PER_FINDING = 12;
 
 export function describeMessage(msg: SipMessage): string {
   const cseq = msg.cseq ? ` (CSeq ${msg.cseq.seq} ${msg.cseq.method})` : '';
-  if (msg.kind === 'request') return `${msg.method} ${msg.requestUri?.text ?? msg.requestUriText ?? ''}${cseq}`;
+  // requestUriText is the same text as requestUri.text, and is read without parsing the headers again.
+  if (msg.kind === 'request') return `${msg.method} ${msg.requestUriText ?? msg.requestUri?.text ?? ''}${cseq}`;
   return `${msg.status} ${msg.reason ?? ''}`.trimEnd() + cseq;
 }
 

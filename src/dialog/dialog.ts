@@ -82,6 +82,11 @@ export class DialogRecord implements MediaOwner {
   /** Offer made by a re-INVITE/UPDATE transaction, undone if it fails. */
   readonly #reverts = new Map<string, Revert[]>();
   #lastRegisterFromTag: string | undefined;
+  /**
+   * Requests of this dialog that carried SDP: whether a response's SDP answers or offers, without
+   * parsing the request's headers again (a large analysis drops the parse of older messages).
+   */
+  readonly #requestsWithSdp = new WeakSet<ObservedMessage>();
   /** Keys this dialog is filed under in the point's dialog index. */
   readonly indexKeys: string[] = [];
 
@@ -150,6 +155,7 @@ export class DialogRecord implements MediaOwner {
   onRequest(tx: Transaction, observed: ObservedMessage): void {
     const msg = observed.message;
     const party = observed.party;
+    if (msg.sdp) this.#requestsWithSdp.add(observed);
     const method = msg.method ?? '';
     const d = this.dialog;
     const legTag = this.legTagOf(msg, party);
@@ -182,7 +188,8 @@ export class DialogRecord implements MediaOwner {
       if (tx.method === 'INVITE' && !tx.initial && status >= 300) this.#revertOffer(tx);
       if (tx.method === 'UPDATE' && status >= 300) this.#revertOffer(tx);
       if (msg.sdp && (tx.method === 'INVITE' || tx.method === 'UPDATE' || tx.method === 'PRACK') && (status < 300 && status > 100)) {
-        this.#applySdp(observed, tx, `${status} ${tx.method}`, tx.request?.message.sdp ? 'answer' : 'offer', legTag);
+        const answers = tx.request !== undefined && this.#requestsWithSdp.has(tx.request);
+        this.#applySdp(observed, tx, `${status} ${tx.method}`, answers ? 'answer' : 'offer', legTag);
       }
       if (tx.method === 'BYE' || tx.method === 'CANCEL') this.#terminationStatus(tx, status);
     } else if (d.kind === 'registration' && tx.method === 'REGISTER') {

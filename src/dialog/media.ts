@@ -73,6 +73,8 @@ class FiveTupleMap {
 class MediaPoint {
   readonly streams = new FiveTupleMap();
   readonly claims = new Map<string, MediaClaim>();
+  /** Endpoint keys each owner claimed, so releasing an owner does not walk every claim. */
+  readonly claimsByOwner = new Map<string, Set<string>>();
   /** Live streams by each of their two endpoint keys, to re-file them when a claim changes hands. */
   readonly byEndpoint = new Map<string, Set<StreamState>>();
   /** Live matched streams by owner id, to drop them when the owner ages out. */
@@ -210,6 +212,9 @@ export class MediaTracker {
     const point = this.#point(ref);
     const key = endpointKey(endpoint.ip, endpoint.port);
     point.claims.set(key, claim);
+    let owned = point.claimsByOwner.get(claim.owner.id);
+    if (!owned) point.claimsByOwner.set(claim.owner.id, (owned = new Set()));
+    owned.add(key);
     const touching = point.byEndpoint.get(key);
     if (!touching) return;
     for (const stream of [...touching]) {
@@ -238,7 +243,8 @@ export class MediaTracker {
   release(ref: CapturePointRef, ownerId: string): void {
     const point = this.#points.get(ref.key);
     if (!point) return;
-    for (const [key, claim] of point.claims) if (claim.owner.id === ownerId) point.claims.delete(key);
+    for (const key of point.claimsByOwner.get(ownerId) ?? []) if (point.claims.get(key)?.owner.id === ownerId) point.claims.delete(key);
+    point.claimsByOwner.delete(ownerId);
     const streams = point.byOwner.get(ownerId);
     if (streams) for (const stream of [...streams]) this.#unfile(point, stream);
     point.byOwner.delete(ownerId);

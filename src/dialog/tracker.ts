@@ -450,19 +450,31 @@ export class DialogTracker {
   }
 
   /**
-   * For long live runs: summarizes and drops dialogs that finished more than retainFinishedSeconds
-   * ago, or saw no SIP or media activity for idleSeconds, and drops idle orphan streams.
-   * Returns how many dialogs were summarized.
+   * The dialogs ageOut(now) would drop: finished more than retainFinishedSeconds before `now`, or
+   * without SIP or media activity for idleSeconds. Settles transactions as of `now` first.
    */
-  ageOut(now: Timestamp): number {
+  agingCandidates(now: Timestamp): Dialog[] {
+    const candidates: Dialog[] = [];
+    for (const point of this.#points.values()) {
+      this.#settle(point, now);
+      for (const rec of point.dialogs) if (this.#ageing(rec, now)) candidates.push(rec.dialog);
+    }
+    return candidates;
+  }
+
+  /**
+   * For long runs: summarizes and drops the dialogs agingCandidates(now) names (only those whose id
+   * is in `only`, when given: the caller may keep dialogs that belong with live ones), and drops
+   * idle orphan streams. Returns how many dialogs were summarized.
+   */
+  ageOut(now: Timestamp, only?: ReadonlySet<string>): number {
     this.#media.ageOut(now);
     let removed = 0;
     for (const point of this.#points.values()) {
       this.#settle(point, now);
       const keep: DialogRecord[] = [];
       for (const rec of point.dialogs) {
-        const idle = secondsBetween(rec.lastActivity(), now);
-        if ((rec.finished && idle >= this.config.retainFinishedSeconds) || idle >= this.config.idleSeconds) {
+        if (this.#ageing(rec, now) && (only === undefined || only.has(rec.dialog.id))) {
           this.#remove(point, rec);
           removed++;
         } else {
@@ -472,6 +484,11 @@ export class DialogTracker {
       if (keep.length !== point.dialogs.length) point.dialogs.splice(0, point.dialogs.length, ...keep);
     }
     return removed;
+  }
+
+  #ageing(rec: DialogRecord, now: Timestamp): boolean {
+    const idle = secondsBetween(rec.lastActivity(), now);
+    return (rec.finished && idle >= this.config.retainFinishedSeconds) || idle >= this.config.idleSeconds;
   }
 
   #remove(point: PointState, rec: DialogRecord): void {

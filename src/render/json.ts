@@ -4,9 +4,9 @@
  * Captured text is written as JSON strings (escaped by JSON itself, not sanitized: scripts get the
  * exact bytes as latin1 text).
  */
-import type { AnalysisResult } from '../analysis/types.js';
+import { summarizeGroup } from '../analysis/dialog-groups.js';
+import type { AnalysisResult, DialogGroupSummary, LiveCaptureReport } from '../analysis/types.js';
 import type { Evidence, Finding } from '../detect/types.js';
-import type { Dialog } from '../dialog/types.js';
 import { isoTimestamp } from '../util/time.js';
 import { wiresharkFilters } from './evidence-format.js';
 
@@ -51,18 +51,45 @@ export function findingJson(finding: Finding) {
   };
 }
 
-function dialogAtPoint(dialog: Dialog, side: string) {
+function dialogGroupJson(group: DialogGroupSummary) {
   return {
-    capturePoint: dialog.point.key,
-    side,
-    callId: dialog.callId,
-    state: dialog.state,
-    finalStatus: dialog.finalStatus,
-    start: isoTimestamp(dialog.start),
-    answer: dialog.answerTs && isoTimestamp(dialog.answerTs),
-    end: dialog.endTs && isoTimestamp(dialog.endTs),
-    messages: dialog.messageCount,
-    retransmissions: dialog.retransmissionCount,
+    callId: group.callId,
+    method: group.method,
+    kind: group.kind,
+    state: group.state,
+    from: group.fromUri,
+    to: group.toUri,
+    findings: group.findings,
+    capturePoints: group.points.map((at) => ({
+      capturePoint: at.pointKey,
+      side: at.side,
+      callId: at.callId,
+      state: at.state,
+      finalStatus: at.finalStatus,
+      start: isoTimestamp(at.start),
+      answer: at.answerTs && isoTimestamp(at.answerTs),
+      end: at.endTs && isoTimestamp(at.endTs),
+      messages: at.messages,
+      retransmissions: at.retransmissions,
+    })),
+  };
+}
+
+/** `live` (algscope live only): the capture process, the saved file, packets and drops per interface. */
+function liveJson(live: LiveCaptureReport) {
+  return {
+    backend: live.backend,
+    command: live.command,
+    filter: live.filter ?? null,
+    savedTo: live.savedTo ?? null,
+    bytes: live.bytes,
+    startedAt: isoTimestamp(live.startedAt),
+    stoppedAt: live.stoppedAt ? isoTimestamp(live.stoppedAt) : null,
+    running: live.running,
+    packets: live.packets,
+    drops: live.drops ?? null,
+    interfaces: live.interfaces.map((i) => ({ name: i.name, packets: i.packets, received: i.received ?? null, dropped: i.dropped ?? null })),
+    error: live.error ?? null,
   };
 }
 
@@ -77,19 +104,10 @@ export function analysisJson(result: AnalysisResult, tool: { name: string; versi
     verdictReason: result.verdict.reason,
     nextSteps: result.verdict.nextSteps,
     findings: result.findings.map(findingJson),
-    dialogs: result.dialogGroups.map(({ dialogs }) => {
-      const first = dialogs[0]!;
-      return {
-        callId: first.callId,
-        method: first.method,
-        kind: first.kind,
-        state: first.state,
-        from: first.fromUri,
-        to: first.toUri,
-        findings: dialogs.reduce((n, d) => n + (findingsByDialog.get(d.callId) ?? 0), 0),
-        capturePoints: dialogs.map((d) => dialogAtPoint(d, sideOf.get(d.point.key) ?? 'unknown')),
-      };
-    }),
+    dialogs: [
+      ...(result.concludedDialogs ?? []),
+      ...result.dialogGroups.map(({ dialogs }) => summarizeGroup(dialogs, (key) => sideOf.get(key) ?? 'unknown', (callId) => findingsByDialog.get(callId) ?? 0)),
+    ].map(dialogGroupJson),
     captures: result.points.map((p) => ({
       capturePoint: p.ref.key,
       file: p.ref.source,
@@ -112,8 +130,8 @@ export function analysisJson(result: AnalysisResult, tool: { name: string; versi
       error: f.error,
     })),
     correlation: {
-      matchedMessages: result.correlation.pairs.length,
-      droppedMessages: result.correlation.dropped.length,
+      matchedMessages: result.stats.matchedMessages ?? result.correlation.pairs.length,
+      droppedMessages: result.stats.droppedMessages ?? result.correlation.dropped.length,
       clockOffsets: result.correlation.clockOffsets,
     },
     stats: {
@@ -125,5 +143,6 @@ export function analysisJson(result: AnalysisResult, tool: { name: string; versi
       skipped: result.stats.skipped,
       malformed: result.stats.malformed,
     },
+    live: result.live && liveJson(result.live),
   };
 }

@@ -4,7 +4,7 @@
  * capture details and everything that was skipped. Every captured string is sanitized.
  */
 import path from 'node:path';
-import type { AnalysisResult } from '../analysis/types.js';
+import type { AnalysisResult, LiveCaptureReport } from '../analysis/types.js';
 import { ROUTER_ALG_SETTINGS } from '../detect/router-advice.js';
 import type { Finding } from '../detect/types.js';
 import { sanitizeForTerminal } from '../util/sanitize.js';
@@ -28,7 +28,8 @@ function countsText(counts: Record<string, number>): string {
   return entries.length ? entries.map(([reason, n]) => `${reason} ${n}`).join(', ') : 'none';
 }
 
-function renderFinding(finding: Finding, options: TextOptions, out: string[]): void {
+/** One finding with its evidence and Wireshark filters (also printed alone by `live --no-tui` as it is found). */
+export function renderFinding(finding: Finding, options: TextOptions, out: string[]): void {
   const severityStyle = finding.severity === 'critical' ? 'red' : finding.severity === 'warning' ? 'yellow' : 'cyan';
   out.push(`  ${paint(options, severityStyle, `[${finding.severity.toUpperCase()}]`)} ${paint(options, 'bold', finding.rule)}: ${safe(finding.summary)}`);
   out.push(`    ${finding.title}; ${finding.confidence} confidence`);
@@ -42,6 +43,22 @@ function renderFinding(finding: Finding, options: TextOptions, out: string[]): v
   for (const { source, filter } of wiresharkFilters(finding)) {
     out.push(`    Wireshark (${path.basename(source)}): ${filter}`);
   }
+}
+
+function renderLive(live: LiveCaptureReport, options: TextOptions, out: string[]): void {
+  out.push('');
+  out.push(paint(options, 'bold', `Live capture (${live.backend})`));
+  const stopped = live.running ? 'reported when the capture stops' : 'not reported by the capture process';
+  for (const i of live.interfaces) {
+    const dropped = i.dropped === undefined ? `drops ${stopped}` : `${i.dropped} dropped`;
+    const style = i.dropped ? 'red' : 'green';
+    const received = i.received === undefined ? '' : ` (${i.received} received by the capture process)`;
+    out.push(`  ${safe(i.name)}: ${i.packets} packets${received}, ${paint(options, i.dropped === undefined ? 'dim' : style, dropped)}`);
+  }
+  if (live.filter !== undefined) out.push(`  filter: ${safe(live.filter)}`);
+  if (live.savedTo !== undefined) out.push(`  saved to ${safe(live.savedTo)} (${live.bytes} bytes, exactly what was analyzed)`);
+  if (live.drops) out.push(`  ${paint(options, 'red', `${live.drops} packets were lost by the capture`)}: message-dropped findings may be capture loss; raise --buffer-size or narrow the filter`);
+  if (live.error) out.push(`  ${paint(options, 'red', 'capture error:')} ${safe(live.error)}`);
 }
 
 export function renderText(result: AnalysisResult, options: TextOptions): string {
@@ -63,8 +80,9 @@ export function renderText(result: AnalysisResult, options: TextOptions): string
       `  clock offset ${safe(offset.outsideKey)} minus ${safe(offset.insideKey)}: ${formatDuration(offset.offsetSeconds)} (from ${offset.samples} matched messages, spread ${formatDuration(offset.spreadSeconds)})`,
     );
   }
-  if (result.correlation.pairs.length > 0) {
-    out.push(`  ${result.correlation.pairs.length} messages matched across the router`);
+  const matched = result.stats.matchedMessages ?? result.correlation.pairs.length;
+  if (matched > 0) {
+    out.push(`  ${matched} messages matched across the router`);
   }
   out.push('');
 
@@ -118,5 +136,6 @@ export function renderText(result: AnalysisResult, options: TextOptions): string
   );
   out.push(`  skipped: ${countsText(stats.skipped)}`);
   out.push(`  malformed: ${countsText(stats.malformed)}`);
+  if (result.live) renderLive(result.live, options, out);
   return `${out.join('\n')}\n`;
 }

@@ -3,8 +3,8 @@
  * oddity becomes a defect with its offset) and total (never throws). Parsing runs on the Latin-1
  * text of the bytes, so string offsets are byte offsets into SipMessage.raw.
  */
-import type { MessageDefect, NameAddr, SipHeader, SipMessage, SipOrigin } from './types.js';
-import { CR, findHeaderEnd, latin1, locateStartLine } from './detect.js';
+import type { ByteSpan, MessageDefect, NameAddr, SipHeader, SipMessage, SipOrigin } from './types.js';
+import { CR, asBuffer, findHeaderEnd, latin1, locateStartLine } from './detect.js';
 import { parseContentLength, parseHeaderLines } from './headers.js';
 import { findSdpPart, mediaTypeOf } from './multipart.js';
 import { subOrigin } from './origin.js';
@@ -17,6 +17,156 @@ import { parseVia } from './via.js';
 const SINGLE_HEADERS = ['call-id', 'cseq', 'from', 'to', 'content-length', 'content-type', 'expires'];
 
 const MAX_UINT32 = 0xffffffff;
+
+/** The parsed views of a message, worked out again from its text when read after a release. */
+type MessageViews = Pick<SipMessage, 'headers' | 'requestUri' | 'from' | 'to' | 'vias' | 'contacts' | 'sdp' | 'body' | 'raw'>;
+
+/**
+ * How many messages keep their parsed views at a time. Beyond, the views of the message parsed
+ * longest ago are dropped, and parsed again from its text if it is read again: a message's views
+ * take ten times the memory of its bytes, and an analysis holds every message of the dialogs it
+ * has open, while only recent ones are read.
+ */
+const DEFAULT_PARSED_VIEWS_KEPT = 256;
+
+/**
+ * A SIP message as parseSipMessage returns it: the start line fields, Call-ID, CSeq, Content-*,
+ * Expires, the spans of the start line and body, defects and origin are plain properties; headers,
+ * URIs, Via, Contact, SDP, body and raw are parsed views that may be dropped and parsed again from
+ * the message text, identical.
+ */
+class ParsedSipMessage implements SipMessage {
+  id: number;
+  kind: SipMessage['kind'];
+  method?: string;
+  requestUriText?: string;
+  status?: number;
+  reason?: string;
+  version: string;
+  startLineSpan: ByteSpan;
+  bodySpan: ByteSpan;
+  declaredContentLength?: number;
+  defects: MessageDefect[];
+  origin: SipOrigin;
+  callId?: string;
+  cseq?: SipMessage['cseq'];
+  contactStar: boolean;
+  expires?: number;
+  contentType?: string;
+
+  /** The message bytes as Latin-1 text (one char per byte): what the views are parsed from. */
+  readonly #text: string;
+  #views: MessageViews | undefined;
+  /** A view was replaced by a caller: the views are kept, since parsing again would undo it. */
+  #pinned = false;
+  /** Slot of the parsed-views ring this message last took. */
+  #slot = -1;
+
+  constructor(parsed: SipMessage, text: string) {
+    this.id = parsed.id;
+    this.kind = parsed.kind;
+    this.version = parsed.version;
+    this.startLineSpan = parsed.startLineSpan;
+    this.bodySpan = parsed.bodySpan;
+    this.defects = parsed.defects;
+    this.origin = parsed.origin;
+    this.contactStar = parsed.contactStar;
+    if (parsed.method !== undefined) this.method = parsed.method;
+    if (parsed.requestUriText !== undefined) this.requestUriText = parsed.requestUriText;
+    if (parsed.status !== undefined) this.status = parsed.status;
+    if (parsed.reason !== undefined) this.reason = parsed.reason;
+    if (parsed.declaredContentLength !== undefined) this.declaredContentLength = parsed.declaredContentLength;
+    if (parsed.callId !== undefined) this.callId = parsed.callId;
+    if (parsed.cseq !== undefined) this.cseq = parsed.cseq;
+    if (parsed.expires !== undefined) this.expires = parsed.expires;
+    if (parsed.contentType !== undefined) this.contentType = parsed.contentType;
+    this.#text = text;
+    this.#views = viewsOf(parsed);
+    ParsedSipMessage.#keep(this);
+  }
+
+  get headers() { return this.#open().headers; }
+  set headers(value) { this.#set('headers', value); }
+  get requestUri() { return this.#open().requestUri; }
+  set requestUri(value) { this.#set('requestUri', value); }
+  get from() { return this.#open().from; }
+  set from(value) { this.#set('from', value); }
+  get to() { return this.#open().to; }
+  set to(value) { this.#set('to', value); }
+  get vias() { return this.#open().vias; }
+  set vias(value) { this.#set('vias', value); }
+  get contacts() { return this.#open().contacts; }
+  set contacts(value) { this.#set('contacts', value); }
+  get sdp() { return this.#open().sdp; }
+  set sdp(value) { this.#set('sdp', value); }
+  get body() { return this.#open().body; }
+  set body(value) { this.#set('body', value); }
+  get raw() { return this.#open().raw; }
+  set raw(value) { this.#set('raw', value); }
+
+  /** Drops the parsed views (unless a caller replaced one); reading one parses the text again. */
+  release(): void {
+    if (!this.#pinned) this.#views = undefined;
+  }
+
+  #open(): MessageViews {
+    if (this.#views === undefined) {
+      const raw = new Uint8Array(this.#text.length);
+      asBuffer(raw).write(this.#text, 0, 'latin1');
+      this.#views = viewsOf(parseRaw(raw, this.#text, this.id, this.origin, []));
+      ParsedSipMessage.#keep(this);
+    }
+    return this.#views;
+  }
+
+  #set<K extends keyof MessageViews>(key: K, value: MessageViews[K]): void {
+    this.#open()[key] = value;
+    this.#pinned = true;
+  }
+
+  static #ring: (ParsedSipMessage | undefined)[] = new Array<ParsedSipMessage | undefined>(DEFAULT_PARSED_VIEWS_KEPT);
+  static #next = 0;
+
+  /** Takes the next slot of the ring of parsed views, releasing the message that held it. */
+  static #keep(msg: ParsedSipMessage): void {
+    const ring = ParsedSipMessage.#ring;
+    const slot = ParsedSipMessage.#next;
+    const old = ring[slot];
+    if (old !== undefined && old !== msg && old.#slot === slot) old.release();
+    ring[slot] = msg;
+    msg.#slot = slot;
+    ParsedSipMessage.#next = (slot + 1) % ring.length;
+  }
+
+  /** Sets how many messages keep their parsed views at a time (at least 1); releases the rest. */
+  static keepParsedViews(count: number): void {
+    for (const msg of ParsedSipMessage.#ring) msg?.release();
+    ParsedSipMessage.#ring = new Array<ParsedSipMessage | undefined>(Math.max(1, Math.floor(count)));
+    ParsedSipMessage.#next = 0;
+  }
+}
+
+function viewsOf(msg: SipMessage): MessageViews {
+  return {
+    headers: msg.headers,
+    requestUri: msg.requestUri,
+    from: msg.from,
+    to: msg.to,
+    vias: msg.vias,
+    contacts: msg.contacts,
+    sdp: msg.sdp,
+    body: msg.body,
+    raw: msg.raw,
+  };
+}
+
+/**
+ * How many parsed messages keep their views in memory at once (default 2048); the others are
+ * parsed again from their text when read. For tests and tuning.
+ */
+export function keepParsedViews(count = DEFAULT_PARSED_VIEWS_KEPT): void {
+  ParsedSipMessage.keepParsedViews(count);
+}
 
 /**
  * Parse a SIP message from `bytes` (one UDP datagram, or exactly one framed TCP message).
@@ -36,7 +186,11 @@ export function parseSipMessage(bytes: Uint8Array, origin: SipOrigin, id: number
     if (onlyLineEnds) addDefect(defects, 0, 'leading-crlf', `${start} CR/LF bytes before the start line were skipped`);
     else addDefect(defects, 0, 'junk-before-start-line', `${start} bytes before the start line were skipped (payload offsets 0-${start - 1})`);
   }
+  return new ParsedSipMessage(parseRaw(raw, text, id, start > 0 ? subOrigin(origin, start, bytes.length) : origin, defects), text);
+}
 
+/** Everything parsed out of a message's bytes (from its start line) and their Latin-1 text. */
+function parseRaw(raw: Uint8Array, text: string, id: number, origin: SipOrigin, defects: MessageDefect[]): SipMessage {
   // A status line may be the whole datagram, without a line end.
   const firstLf = text.indexOf('\n');
   const lf = firstLf < 0 ? text.length : firstLf;
@@ -51,7 +205,7 @@ export function parseSipMessage(bytes: Uint8Array, origin: SipOrigin, id: number
     bodySpan: { offset: raw.length, length: 0 },
     raw,
     defects,
-    origin: start > 0 ? subOrigin(origin, start, bytes.length) : origin,
+    origin,
     vias: [],
     contacts: [],
     contactStar: false,

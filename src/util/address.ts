@@ -16,8 +16,23 @@ function inV4(ip: number, base: string, bits: number): boolean {
   return (ip & mask) >>> 0 === (ipv4ToInt(base) & mask) >>> 0;
 }
 
+/** Scopes already worked out: detection asks about the same few addresses for every message. */
+const scopeCache = new Map<string, AddressScope>();
+/** Bound on the cache; when full it is cleared (a capture of many hosts must not grow memory). */
+const SCOPE_CACHE_LIMIT = 65536;
+
 /** Scope of an address as written in SIP, SDP or a packet header (IPv6 brackets allowed). */
 export function addressScope(address: string): AddressScope {
+  let scope = scopeCache.get(address);
+  if (scope === undefined) {
+    scope = scopeOf(address);
+    if (scopeCache.size >= SCOPE_CACHE_LIMIT) scopeCache.clear();
+    scopeCache.set(address, scope);
+  }
+  return scope;
+}
+
+function scopeOf(address: string): AddressScope {
   const ip = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
   const family = isIP(ip);
   if (family === 4) {
@@ -36,7 +51,7 @@ export function addressScope(address: string): AddressScope {
     if (/^fe[89ab]/.test(lower)) return 'link-local';
     if (/^f[cd]/.test(lower)) return 'private'; // ULA, RFC 4193
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-    if (mapped) return addressScope(mapped[1]!);
+    if (mapped) return scopeOf(mapped[1]!);
     return 'public';
   }
   return 'not-an-ip';

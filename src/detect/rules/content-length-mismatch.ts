@@ -1,7 +1,6 @@
 import { ipLiteralsIn, isNatHidden, isPublic } from '../../util/address.js';
-import { FindingCollector, describeMessage, locate } from '../evidence.js';
-import { distinctMessages } from '../messages.js';
-import type { DetectionContext, Rule } from '../types.js';
+import { describeMessage } from '../evidence.js';
+import { perMessageRule } from '../messages.js';
 import type { SipMessage } from '../../sip/types.js';
 
 /** An IPv6 literal is at most 39 characters and the shortest address 7: one swap moves the length by at most 32. */
@@ -23,46 +22,54 @@ function explainableByRewrite(msg: SipMessage, delta: number): boolean {
   return Math.abs(delta) <= MAX_DELTA_PER_ADDRESS * addresses.length;
 }
 
-export const contentLengthMismatch: Rule = {
+const TITLE = 'Content-Length does not match the body';
+/** Templates: the mismatch an address rewrite explains, and any other. */
+const REWRITE = 0;
+const OTHER = 1;
+
+export const contentLengthMismatch = perMessageRule({
   id: 'content-length-mismatch',
-  title: 'Content-Length does not match the body',
-  scope: 'one-sided',
-  detect(ctx: DetectionContext) {
-    const suspicious = new FindingCollector({
+  title: TITLE,
+  templates: [
+    {
       rule: 'content-length-mismatch',
-      title: 'Content-Length does not match the body',
+      title: TITLE,
       severity: 'critical',
       confidence: 'medium',
       implies: 'alg-suspected',
       explanation:
         'The Content-Length header does not match the number of body bytes the datagram actually carries, by an amount an address rewrite in the body would explain. The classic cause is an ALG that replaced an address in the SDP with a longer or shorter one and did not fix Content-Length; the receiver then cuts the SDP short or rejects the message (often with 400 Bad Request), and the call fails or has no audio.',
       advice: ADVICE,
-    });
-    const other = new FindingCollector({
+    },
+    {
       rule: 'content-length-mismatch',
-      title: 'Content-Length does not match the body',
+      title: TITLE,
       severity: 'warning',
       confidence: 'medium',
       implies: 'symptom',
       explanation:
         'The Content-Length header does not match the number of body bytes the datagram actually carries, but not in a way an address rewrite explains (the body was not rewritten, or the difference is too large). The sender, an edited or anonymised capture, or a truncating device is the likelier cause. Receivers may still reject the message.',
       advice: 'Check the sender\'s software; compare with a capture on the other side of the router to see where the mismatch appears.',
-    });
-    for (const msg of distinctMessages(ctx)) {
-      if (msg.origin.transport !== 'udp' || msg.declaredContentLength === undefined) continue;
-      const delta = msg.body.length - msg.declaredContentLength;
-      if (delta === 0) continue;
-      const header = msg.headers.find((h) => h.canonical === 'content-length');
-      const collector = explainableByRewrite(msg, delta) ? suspicious : other;
-      collector.add(msg.callId, `Content-Length ${msg.declaredContentLength} but the body carries ${msg.body.length} bytes`, {
-        message: describeMessage(msg),
-        callId: msg.callId,
-        field: 'Content-Length',
-        value: String(msg.declaredContentLength),
-        note: `declared ${msg.declaredContentLength}, body carries ${msg.body.length} bytes (${delta > 0 ? '+' : ''}${delta})`,
-        at: [locate(ctx, msg, header?.valueSpan)],
-      });
-    }
-    return [...suspicious.findings(), ...other.findings()];
+    },
+  ],
+  inspect(msg) {
+    if (msg.origin.transport !== 'udp' || msg.declaredContentLength === undefined) return [];
+    const delta = msg.body.length - msg.declaredContentLength;
+    if (delta === 0) return [];
+    const header = msg.headers.find((h) => h.canonical === 'content-length');
+    return [
+      {
+        template: explainableByRewrite(msg, delta) ? REWRITE : OTHER,
+        summary: `Content-Length ${msg.declaredContentLength} but the body carries ${msg.body.length} bytes`,
+        evidence: {
+          message: describeMessage(msg),
+          callId: msg.callId,
+          field: 'Content-Length',
+          value: String(msg.declaredContentLength),
+          note: `declared ${msg.declaredContentLength}, body carries ${msg.body.length} bytes (${delta > 0 ? '+' : ''}${delta})`,
+        },
+        span: header?.valueSpan,
+      },
+    ];
   },
-};
+});

@@ -14,8 +14,8 @@ function hasOwnRule(diff: FieldDiff): boolean {
 function isConsistentLengthUpdate(diff: FieldDiff, pair: MessagePair): boolean {
   return (
     diff.key === 'content-length' &&
-    pair.inside.declaredContentLength === pair.inside.body.length &&
-    pair.outside.declaredContentLength === pair.outside.body.length
+    pair.inside.declaredContentLength === pair.inside.bodySpan.length &&
+    pair.outside.declaredContentLength === pair.outside.bodySpan.length
   );
 }
 

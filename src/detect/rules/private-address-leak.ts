@@ -1,7 +1,6 @@
-import { FindingCollector, describeMessage, locate } from '../evidence.js';
-import { distinctMessages } from '../messages.js';
+import { describeMessage } from '../evidence.js';
+import { perMessageRule, type MessageNote } from '../messages.js';
 import { senderAddresses } from '../sender-addresses.js';
-import type { DetectionContext, Rule } from '../types.js';
 import { ipLiteralsIn, isNatHidden, isPublic } from '../../util/address.js';
 
 /**
@@ -19,12 +18,11 @@ const LEAKY_HEADERS = new Set([
   'proxy-authorization',
 ]);
 
-export const privateAddressLeak: Rule = {
+export const privateAddressLeak = perMessageRule({
   id: 'private-address-leak',
   title: 'Private address left behind after a rewrite',
-  scope: 'one-sided',
-  detect(ctx: DetectionContext) {
-    const collector = new FindingCollector({
+  templates: [
+    {
       rule: 'private-address-leak',
       title: 'Private address left behind after a rewrite',
       severity: 'warning',
@@ -34,28 +32,32 @@ export const privateAddressLeak: Rule = {
         'Via, Contact and SDP carry a public address, but a private address still appears elsewhere in the same message (Call-ID, From/To, identity or authorization headers). That pattern is what a SIP ALG leaves behind when it rewrites the addressing headers and not the rest. A phone that learned its public address through STUN can produce the same pattern, so a capture on the phone side settles it.',
       advice:
         'Capture on the phone side of the router at the same time: if the phone sent the private address in Via/Contact/SDP, the router rewrote them. Then disable the SIP ALG.',
-    });
-    for (const msg of distinctMessages(ctx)) {
-      // Only a dialog-creating request sent by its author says who wrote the Call-ID and From.
-      const creating = msg.kind === 'request' && msg.vias.length === 1 && msg.to?.params.tag === undefined;
-      if (!creating || !isPublic(msg.origin.src.ip)) continue;
-      const self = senderAddresses(msg).filter((a) => !a.field.startsWith('sdp o='));
-      if (self.length === 0 || !self.some((a) => a.field.startsWith('Via') || a.field.startsWith('Contact'))) continue;
-      if (!self.every((a) => isPublic(a.host))) continue;
-      for (const header of msg.headers) {
-        if (!LEAKY_HEADERS.has(header.canonical)) continue;
-        const leaked = ipLiteralsIn(header.value).filter(isNatHidden);
-        if (leaked.length === 0) continue;
-        collector.add(msg.callId, `${header.name} still carries private ${leaked[0]} while Via/Contact/SDP carry public ${self[0]!.host}`, {
+    },
+  ],
+  inspect(msg) {
+    // Only a dialog-creating request sent by its author says who wrote the Call-ID and From.
+    const creating = msg.kind === 'request' && msg.vias.length === 1 && msg.to?.params.tag === undefined;
+    if (!creating || !isPublic(msg.origin.src.ip)) return [];
+    const self = senderAddresses(msg).filter((a) => !a.field.startsWith('sdp o='));
+    if (self.length === 0 || !self.some((a) => a.field.startsWith('Via') || a.field.startsWith('Contact'))) return [];
+    if (!self.every((a) => isPublic(a.host))) return [];
+    const notes: MessageNote[] = [];
+    for (const header of msg.headers) {
+      if (!LEAKY_HEADERS.has(header.canonical)) continue;
+      const leaked = ipLiteralsIn(header.value).filter(isNatHidden);
+      if (leaked.length === 0) continue;
+      notes.push({
+        summary: `${header.name} still carries private ${leaked[0]} while Via/Contact/SDP carry public ${self[0]!.host}`,
+        evidence: {
           message: describeMessage(msg),
           callId: msg.callId,
           field: header.name,
           value: header.value,
           note: `${self.map((a) => `${a.field} ${a.host}`).join(', ')}; packet source ${msg.origin.src.ip}`,
-          at: [locate(ctx, msg, header.valueSpan)],
-        });
-      }
+        },
+        span: header.valueSpan,
+      });
     }
-    return collector.findings();
+    return notes;
   },
-};
+});

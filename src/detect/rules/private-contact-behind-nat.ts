@@ -1,7 +1,6 @@
-import { FindingCollector, describeMessage, locate } from '../evidence.js';
-import { distinctMessages } from '../messages.js';
+import { describeMessage } from '../evidence.js';
+import { perMessageRule, type MessageNote } from '../messages.js';
 import { senderAddresses } from '../sender-addresses.js';
-import type { DetectionContext, Rule } from '../types.js';
 import { isNatHidden, isPublic } from '../../util/address.js';
 
 /**
@@ -9,12 +8,11 @@ import { isNatHidden, isPublic } from '../../util/address.js';
  * on a packet that comes from a public address (seen outside), or a response whose Via shows the
  * server received the request from a public address although its sent-by was private (seen inside).
  */
-export const privateContactBehindNat: Rule = {
+export const privateContactBehindNat = perMessageRule({
   id: 'private-contact-behind-nat',
   title: 'Private address in SIP from behind a NAT (no ALG rewrite)',
-  scope: 'one-sided',
-  detect(ctx: DetectionContext) {
-    const collector = new FindingCollector({
+  templates: [
+    {
       rule: 'private-contact-behind-nat',
       title: 'Private address in SIP from behind a NAT (no ALG rewrite)',
       severity: 'info',
@@ -24,33 +22,40 @@ export const privateContactBehindNat: Rule = {
         'The message crossed a NAT with its private addresses intact: no ALG rewrote it. This is normal for NAT without an ALG, and it works when the provider does NAT traversal (answering to the packet source, rport, symmetric RTP); if the provider does not, inbound calls, ACKs and audio fail.',
       advice:
         'Keep the SIP ALG off. Make sure the provider handles NAT (rport/received, symmetric RTP, NAT keepalives), or have the phone send keepalives (CRLF or OPTIONS every 20-25 s) and use STUN or an outbound proxy.',
-    });
-    for (const msg of distinctMessages(ctx)) {
-      const src = msg.origin.src.ip;
-      const privateSelf = isPublic(src) ? senderAddresses(msg).filter((self) => isNatHidden(self.host)) : [];
-      if (privateSelf.length > 0) {
-        const fields = privateSelf.map((self) => self.field).join(', ');
-        collector.add(msg.callId, `${fields} carry private ${privateSelf[0]!.host} while the packet comes from public ${src}`, {
+    },
+  ],
+  inspect(msg) {
+    const notes: MessageNote[] = [];
+    const src = msg.origin.src.ip;
+    const privateSelf = isPublic(src) ? senderAddresses(msg).filter((self) => isNatHidden(self.host)) : [];
+    if (privateSelf.length > 0) {
+      const fields = privateSelf.map((self) => self.field).join(', ');
+      notes.push({
+        summary: `${fields} ${privateSelf.length > 1 ? 'carry' : 'carries'} private ${privateSelf[0]!.host} while the packet comes from public ${src}`,
+        evidence: {
           message: describeMessage(msg),
           callId: msg.callId,
           field: fields,
           value: [...new Set(privateSelf.map((self) => self.host))].join(', '),
           note: `packet source ${src}`,
-          at: [locate(ctx, msg, privateSelf[0]!.span)],
-        });
-      }
-      const via = msg.vias[0];
-      if (msg.kind === 'response' && via?.received && isNatHidden(via.host) && isPublic(via.received)) {
-        collector.add(msg.callId, `the server saw private Via ${via.host} arrive from public ${via.received}`, {
+        },
+        span: privateSelf[0]!.span,
+      });
+    }
+    const via = msg.vias[0];
+    if (msg.kind === 'response' && via?.received && isNatHidden(via.host) && isPublic(via.received)) {
+      notes.push({
+        summary: `the server saw private Via ${via.host} arrive from public ${via.received}`,
+        evidence: {
           message: describeMessage(msg),
           callId: msg.callId,
           field: 'Via[0].received',
           value: via.received,
           note: `sent-by ${via.host}, received=${via.received}: the request left the NAT with its private Via unchanged`,
-          at: [locate(ctx, msg, via.span)],
-        });
-      }
+        },
+        span: via.span,
+      });
     }
-    return collector.findings();
+    return notes;
   },
-};
+});

@@ -1,6 +1,5 @@
-import { FindingCollector, describeMessage, locate } from '../evidence.js';
-import { distinctMessages } from '../messages.js';
-import type { DetectionContext, Rule } from '../types.js';
+import { describeMessage } from '../evidence.js';
+import { perMessageRule } from '../messages.js';
 import { isNatHidden, isPublic } from '../../util/address.js';
 
 /**
@@ -8,12 +7,11 @@ import { isNatHidden, isPublic } from '../../util/address.js';
  * endpoints write differing o= and c= on purpose (multi-homed hosts, media servers), so only the
  * private-origin/public-connection pattern is reported, and only as a suspicion.
  */
-export const sdpOriginConnectionMismatch: Rule = {
+export const sdpOriginConnectionMismatch = perMessageRule({
   id: 'sdp-origin-connection-mismatch',
   title: 'SDP origin private, connection public',
-  scope: 'one-sided',
-  detect(ctx: DetectionContext) {
-    const collector = new FindingCollector({
+  templates: [
+    {
       rule: 'sdp-origin-connection-mismatch',
       title: 'SDP origin private, connection public',
       severity: 'info',
@@ -22,22 +20,26 @@ export const sdpOriginConnectionMismatch: Rule = {
       explanation:
         'The SDP o= line carries a private address while c= carries a public one. An ALG that rewrites the media address but not the origin leaves this pattern; so does a phone using STUN for media, or a media relay.',
       advice: 'Capture on the phone side at the same time to see whether the phone wrote the public c= itself.',
-    });
-    for (const msg of distinctMessages(ctx)) {
-      const sdp = msg.sdp;
-      const origin = sdp?.origin;
-      if (!sdp || !origin || !isNatHidden(origin.address)) continue;
-      const connections = [sdp.connection, ...sdp.media.map((m) => m.connection)].filter((c) => c !== undefined);
-      const publicConnection = connections.find((c) => isPublic(c.address));
-      if (!publicConnection) continue;
-      collector.add(msg.callId, `o= ${origin.address} (private) but c= ${publicConnection.address} (public)`, {
-        message: describeMessage(msg),
-        callId: msg.callId,
-        field: 'sdp o=/c=',
-        value: `o=${origin.line.value} | c=${publicConnection.line.value}`,
-        at: [locate(ctx, msg, origin.line.span)],
-      });
-    }
-    return collector.findings();
+    },
+  ],
+  inspect(msg) {
+    const sdp = msg.sdp;
+    const origin = sdp?.origin;
+    if (!sdp || !origin || !isNatHidden(origin.address)) return [];
+    const connections = [sdp.connection, ...sdp.media.map((m) => m.connection)].filter((c) => c !== undefined);
+    const publicConnection = connections.find((c) => isPublic(c.address));
+    if (!publicConnection) return [];
+    return [
+      {
+        summary: `o= ${origin.address} (private) but c= ${publicConnection.address} (public)`,
+        evidence: {
+          message: describeMessage(msg),
+          callId: msg.callId,
+          field: 'sdp o=/c=',
+          value: `o=${origin.line.value} | c=${publicConnection.line.value}`,
+        },
+        span: origin.line.span,
+      },
+    ];
   },
-};
+});
