@@ -8,6 +8,7 @@ import type { AnalysisResult } from '../analysis/types.js';
 import type { LoadStatus, TuiSnapshot } from '../render/tui/loader.js';
 import type { SnapshotSource } from '../render/tui/run.js';
 import { enterTerminalScreen } from '../render/tui/terminal.js';
+import { loadTui } from '../render/tui/load.js';
 
 function statusOf(result: AnalysisResult, interfaces: string[]): LoadStatus {
   const live = result.live!;
@@ -70,7 +71,7 @@ export class LiveTuiSource implements SnapshotSource {
 export async function showLiveTui(source: LiveTuiSource, live: LiveAnalysis, color: boolean): Promise<AnalysisResult> {
   const screen = enterTerminalScreen();
   try {
-    const { runTui } = await import('../render/tui/run.js');
+    const { runTui } = await loadTui();
     await runTui(source, { color, stdin: process.stdin, screen });
   } finally {
     live.stop();

@@ -9,6 +9,7 @@ import { captureList, runAnalyze, sideAssignment, type AnalyzeCommandOptions } f
 import { CaptureLoader } from '../render/tui/loader.js';
 import { enterTerminalScreen, openKeyboard } from '../render/tui/terminal.js';
 import { EXIT_INPUT_ERROR, UsageError, exitCodeFor } from './exit.js';
+import { loadTui } from '../render/tui/load.js';
 
 type TuiCommandOptions = Omit<AnalyzeCommandOptions, 'format'>;
 
@@ -31,7 +32,7 @@ export async function runTuiCommand(captures: string[], options: TuiCommandOptio
   try {
     stdin = openKeyboard(fromStdin);
     loader = new CaptureLoader(files, sideAssignment(options));
-    const { runTui } = await import('../render/tui/run.js');
+    const { runTui } = await loadTui();
     ({ result, complete } = await runTui(loader, { color: options.color && !process.env.NO_COLOR, stdin, screen }));
   } finally {
     loader?.stop();
