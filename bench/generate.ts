@@ -316,9 +316,9 @@ function fileInfo(file: string, packets: number, sipMessages: number, dialogs: n
 
 // ---- the inputs ----
 
-function generateRtpHeavy(scale: number): InputFile {
+export function generateRtpHeavy(dir: string, scale: number): InputFile {
   const calls = Math.max(4, Math.round(RTP_CALLS * scale));
-  const file = path.join(INPUT_DIR, 'rtp-heavy.pcap');
+  const file = path.join(dir, 'rtp-heavy.pcap');
   const writer = new CaptureWriter(file, 'pcap', 'eth0');
   const views: View[] = [{ writer, side: 'outside', clockOffsetUs: 0 }];
   const timeline = new Timeline();
@@ -352,14 +352,14 @@ function retransmitsOptions(k: number): boolean {
   return k % 50 === 7;
 }
 
-function generateSipHeavy(scale: number): Omit<Inputs, 'generator' | 'scale' | 'rtpHeavy'> {
+export function generateSipHeavy(dir: string, scale: number): Omit<Inputs, 'generator' | 'scale' | 'rtpHeavy'> {
   const subscribers = Math.max(4, Math.round(SIP_SUBSCRIBERS * scale));
   const dialogs = subscribers * 3;
   let totalMessages = 0;
   for (let k = 0; k < subscribers; k++) totalMessages += 13 + (retransmitsOptions(k) ? 1 : 0);
-  const insidePath = path.join(INPUT_DIR, 'sip-heavy.pcap');
-  const outsidePath = path.join(INPUT_DIR, 'sip-heavy-outside.pcap');
-  const pcapngPath = path.join(INPUT_DIR, 'sip-heavy.pcapng');
+  const insidePath = path.join(dir, 'sip-heavy.pcap');
+  const outsidePath = path.join(dir, 'sip-heavy-outside.pcap');
+  const pcapngPath = path.join(dir, 'sip-heavy.pcapng');
   const inside = new CaptureWriter(insidePath, 'pcap', 'lan0');
   const outside = new CaptureWriter(outsidePath, 'pcap', 'wan0');
   const pcapng = new CaptureWriter(pcapngPath, 'pcapng', 'lan0');
@@ -432,9 +432,9 @@ export function ensureInputs(scale: number, log: (line: string) => void = () => 
   mkdirSync(INPUT_DIR, { recursive: true });
   const started = Date.now();
   log(`generating inputs at scale ${scale} into ${INPUT_DIR} ...`);
-  const rtpHeavy = generateRtpHeavy(scale);
+  const rtpHeavy = generateRtpHeavy(INPUT_DIR, scale);
   log(`  rtp-heavy.pcap: ${(rtpHeavy.bytes / 2 ** 20).toFixed(0)} MiB, ${rtpHeavy.packets} packets (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  const sip = generateSipHeavy(scale);
+  const sip = generateSipHeavy(INPUT_DIR, scale);
   log(`  sip-heavy: ${sip.sipHeavyPcap.sipMessages} SIP messages, ${sip.sipHeavyPcap.dialogs} dialogs per capture point (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   const inputs: Inputs = { generator, scale, rtpHeavy, ...sip };
   writeFileSync(MANIFEST, `${JSON.stringify(inputs, null, 2)}\n`);

@@ -6,7 +6,8 @@
  *
  * Environment:
  *   BENCH_SCALE=0.1        smaller inputs for a quick run (default 1: the sizes issue 8 asks for)
- *   BENCH_ONLY=rtp,sip,pair  run only these groups (rtp-heavy, SIP-heavy single files, the pair)
+ *   BENCH_ONLY=rtp,sip,pair,micro  run only these groups (rtp-heavy, SIP-heavy single files, the
+ *                          pair at 25/50/100 %, and bench/sip-parse.ts: SIP parsing in memory)
  *   BENCH_REFERENCES=0     skip tshark, sngrep, tcpdump (algscope and cat only)
  *   BENCH_PROFILE=1        run algscope with node --cpu-prof (profiles in bench/out/profiles;
  *                          summarize with bench/profile-summary.ts)
@@ -31,7 +32,7 @@ const CLI = path.join(REPO, 'dist', 'cli.js');
 const TSX_LOADER = path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs');
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
-const only = new Set((process.env.BENCH_ONLY ?? 'rtp,sip,pair').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'rtp,sip,pair,micro').split(',').map((s) => s.trim()));
 const withReferences = process.env.BENCH_REFERENCES !== '0';
 const profile = process.env.BENCH_PROFILE === '1';
 const timeoutSeconds = Number(process.env.BENCH_TIMEOUT ?? 900);
@@ -247,7 +248,7 @@ function table(rows: Measurement[]): string {
     let ratio = '';
     if (base && !r.timedOut && !base.timedOut) {
       const times = r.wallSeconds / base.wallSeconds;
-      ratio = r.tool.startsWith('cat') ? `${fmt(100 / times, 0)} % of its speed` : `${fmt(times, 1)}x faster`;
+      ratio = r.tool.startsWith('cat') ? `${fmt(100 * times, 1)} % of its speed` : times >= 1 ? `${fmt(times, 1)}x faster` : `${fmt(1 / times, 1)}x slower`;
     }
     const failed = r.timedOut ? 'timed out' : r.exitCode !== null && r.exitCode > 1 ? `exit ${r.exitCode}` : '';
     return [
@@ -305,7 +306,13 @@ async function main(): Promise<void> {
     console.log('pair correlation, time per SIP message (linear when constant):');
     for (const r of pairRows) console.log(`  ${r.input.padEnd(9)} ${fmt(r.packets, 0).padStart(9)} messages  ${fmt(r.wallSeconds, 2).padStart(7)} s  ${fmt((1e6 * r.wallSeconds) / r.packets, 2)} µs/message`);
   }
-  writeFileSync(path.join(OUT, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), scale, machine: host, inputs, results }, null, 2)}\n`);
+  let micro: string | undefined;
+  if (only.has('micro')) {
+    const run = await measure('sip-parse', ['node', '--import', TSX_LOADER, path.join(BENCH_DIR, 'sip-parse.ts'), '1']);
+    micro = run.stdout.trim();
+    console.log(`\nSIP parsing in memory (bench/sip-parse.ts):\n${micro}`);
+  }
+  writeFileSync(path.join(OUT, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), scale, machine: host, inputs, results, sipParse: micro }, null, 2)}\n`);
   console.log(`\nresults: ${relative(path.join(OUT, 'results.json'))}, tool output: ${relative(LOGS)}/`);
 }
 

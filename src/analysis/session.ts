@@ -7,7 +7,7 @@
 import type { CaptureInterface, CaptureProblem, CaptureSink, Timestamp } from '../capture/types.js';
 import { compareCopies, correlate, matchKey } from '../correlate/correlate.js';
 import { assignSides } from '../correlate/sides.js';
-import type { ClockOffset, Correlation, PointHistory, PointMessages, Side, SideAssignment } from '../correlate/types.js';
+import type { ClockOffset, Correlation, MessagePair, PointHistory, PointMessages, Side, SideAssignment } from '../correlate/types.js';
 import { PacketDecoder, type CapturePointRef, type DecodeStats } from '../decode/index.js';
 import { compareFindings, detect, noteMessage, type Detection } from '../detect/detect.js';
 import type { DetectionContext, Finding, PointObservations } from '../detect/types.js';
@@ -40,7 +40,7 @@ export const CONCLUDE_ABOVE_MESSAGES = 10_000;
  * a dialog without SIP or media for 5 minutes likewise (a registration is then reported as
  * concluded, and a later refresh starts a new entry). Only matters above CONCLUDE_ABOVE_MESSAGES.
  */
-export const FILE_DIALOG_CONFIG: Readonly<Partial<DialogConfig>> = { retainFinishedSeconds: 32, idleSeconds: 120, maxSummaries: 1000 };
+export const FILE_DIALOG_CONFIG: Readonly<Partial<DialogConfig>> = { retainFinishedSeconds: 32, idleSeconds: 300, maxSummaries: 1000 };
 
 /** Messages remembered by correlation key to find a message's copy at another point as it arrives. */
 const RECENT_COPIES = 4096;
@@ -64,9 +64,12 @@ function foldKey(finding: Finding): string {
   return `${finding.rule}\u0000${finding.implies}\u0000${finding.severity}`;
 }
 
-function firstEvidenceSeconds(finding: Finding): number {
-  const ts = finding.evidence[0]?.at[0]?.ts;
-  return ts ? toSeconds(ts) : Infinity;
+/** Findings in the order of their first evidence (then of the message cited, for equal times). */
+function byFirstEvidence(a: Finding, b: Finding): number {
+  const atA = a.evidence[0]?.at[0];
+  const atB = b.evidence[0]?.at[0];
+  const time = (atA ? toSeconds(atA.ts) : Infinity) - (atB ? toSeconds(atB.ts) : Infinity);
+  return (Number.isNaN(time) ? 0 : time) || (atA?.messageId ?? 0) - (atB?.messageId ?? 0);
 }
 
 /** One capture source being read: feed its frames through `sink`, then call `finish`. */
@@ -118,26 +121,31 @@ export class AnalysisSession {
   private readonly interfaceNames = new Map<string, Map<number, string>>();
   /** Findings that cite messages ageOut() forgot, by findingKey: reported by every later result(). */
   private readonly retainedFindings = new Map<string, Finding>();
-  /** Per rule, how many dialogs' findings retainedFindings lists; past the limit they are folded. */
-  private readonly listedDialogsPerRule = new Map<string, number>();
+  /** Per rule, the dialogs' findings retainedFindings lists, earliest first (MAX_LISTED_DIALOGS_PER_RULE at most). */
+  private readonly listedByRule = new Map<string, Finding[]>();
   private readonly foldedFindings = new Map<string, FoldedFindings>();
   /** Dialog groups ageOut() concluded, as the output lists them. */
   private readonly concluded: DialogGroupSummary[] = [];
   private forgottenMatched = 0;
   private forgottenDropped = 0;
-  /** The clock offset between two points as last estimated from messages since forgotten. */
-  private readonly forgottenClockOffsets = new Map<string, ClockOffset>();
+  /** Clock offset samples of forgotten messages, by inside and outside point key (see clockOffsetSamples). */
+  private readonly forgottenOffsets = new Map<string, OffsetSamples>();
   private readonly sipDefectCounts: Record<string, number> = {};
-  private concludeAt = CONCLUDE_ABOVE_MESSAGES;
+  private concludeAt: number;
   /** The latest messages by correlation key (see RECENT_COPIES), oldest first. */
   private readonly recentByKey = new Map<string, SipMessage>();
   private lastTs: Timestamp | undefined;
   private sipMessages = 0;
 
+  private readonly concludeAbove: number;
+
   constructor(
     private readonly sides: SideAssignment,
     dialogConfig: Partial<DialogConfig> = {},
+    options: { concludeAboveMessages?: number } = {},
   ) {
+    this.concludeAbove = options.concludeAboveMessages ?? CONCLUDE_ABOVE_MESSAGES;
+    this.concludeAt = this.concludeAbove;
     this.dialogs = new DialogTracker(dialogConfig);
     this.framer = new SipFramer({
       onMessage: (message) => this.onMessage(message),
@@ -190,6 +198,52 @@ export class AnalysisSession {
     // parsed again from their text when read later.
     noteMessage(message);
     this.compareWithCopy(message);
+  }
+
+  /**
+   * The samples a clock offset estimate rests on (correlate's rule: pairs whose key occurs once at
+   * each point), among `pairs` whose messages are in `only` (all when not given), by point pair.
+   */
+  private clockOffsetSamples(pairs: MessagePair[], only?: Set<number>): Map<string, OffsetSamples> {
+    const keyCounts = new Map<string, Map<string, number>>();
+    for (const point of this.points.values()) {
+      const counts = new Map<string, number>();
+      for (const msg of point.messages) counts.set(matchKey(msg), (counts.get(matchKey(msg)) ?? 0) + 1);
+      keyCounts.set(point.key, counts);
+    }
+    const samples = new Map<string, OffsetSamples>();
+    for (const pair of pairs) {
+      if (only && !only.has(pair.inside.id)) continue;
+      const insideKey = pair.inside.origin.point.key;
+      const outsideKey = pair.outside.origin.point.key;
+      const key = matchKey(pair.inside);
+      if (keyCounts.get(insideKey)?.get(key) !== 1 || keyCounts.get(outsideKey)?.get(matchKey(pair.outside)) !== 1) continue;
+      const delta = toSeconds(pair.outside.origin.ts) - toSeconds(pair.inside.origin.ts);
+      const pointPair = `${insideKey}\u0000${outsideKey}`;
+      const known = samples.get(pointPair);
+      samples.set(pointPair, known ? mergeSamples(known, { insideKey, outsideKey, count: 1, low: delta, high: delta, offsetSeconds: known.offsetSeconds }) : { insideKey, outsideKey, count: 1, low: delta, high: delta, offsetSeconds: delta });
+    }
+    return samples;
+  }
+
+  /** The clock offsets of the messages held, counting the samples of the forgotten ones too. */
+  private withForgottenOffsets(correlation: Correlation): ClockOffset[] {
+    const held = this.clockOffsetSamples(correlation.pairs);
+    const estimates = new Map(correlation.clockOffsets.map((o) => [`${o.insideKey}\u0000${o.outsideKey}`, o]));
+    const keys = new Set([...estimates.keys(), ...this.forgottenOffsets.keys()]);
+    return [...keys].map((key) => {
+      const forgotten = this.forgottenOffsets.get(key);
+      const estimate = estimates.get(key);
+      const now = held.get(key);
+      const all = forgotten && now ? mergeSamples(forgotten, now) : (forgotten ?? now)!;
+      return {
+        insideKey: all.insideKey,
+        outsideKey: all.outsideKey,
+        offsetSeconds: estimate?.offsetSeconds ?? all.offsetSeconds,
+        samples: all.count,
+        spreadSeconds: all.high - all.low,
+      };
+    });
   }
 
   /** Compares a message with the latest message of the same key at a point on the other given side. */
@@ -250,15 +304,16 @@ export class AnalysisSession {
   }
 
   /**
-   * File analysis of a large capture: once the session holds CONCLUDE_ABOVE_MESSAGES SIP messages
-   * (and again whenever it holds twice as many as the last conclusion left), concludes what
-   * finished a while ago in capture time (ageOut at the latest timestamp read), so memory follows
-   * the dialogs open at a time, not the size of the capture. Smaller captures are never touched.
+   * File analysis of a large capture: once the session holds concludeAboveMessages SIP messages
+   * (CONCLUDE_ABOVE_MESSAGES unless the constructor was given another), and again whenever it
+   * holds twice as many as the last conclusion left, concludes what finished a while ago in capture
+   * time (ageOut at the latest timestamp read), so memory follows the dialogs open at a time, not
+   * the size of the capture. Smaller captures are never touched.
    */
   concludeIfLarge(): void {
     if (this.messages.size < this.concludeAt || this.lastTs === undefined) return;
     this.ageOut(this.lastTs);
-    this.concludeAt = Math.max(CONCLUDE_ABOVE_MESSAGES, 2 * this.messages.size);
+    this.concludeAt = Math.max(this.concludeAbove, 2 * this.messages.size);
   }
 
   /**
@@ -279,13 +334,22 @@ export class AnalysisSession {
     const { result: before, fresh } = this.analyze(false);
     const candidates = new Set(this.dialogs.agingCandidates(now).map((d) => d.id));
     const going: DialogGroup[] = before.dialogGroups.filter((group) => group.dialogs.every((d) => candidates.has(d.id)));
-    const removed = this.dialogs.ageOut(now, new Set(going.flatMap((group) => group.dialogs.map((d) => d.id))));
+    const goingIds = new Set(going.flatMap((group) => group.dialogs.map((d) => d.id)));
+    // The messages of the dialogs that go are forgotten with them (whatever their time); messages in
+    // no dialog once they are old.
+    const inGoingDialog = new Set<number>();
+    const inSomeDialog = new Set<number>();
+    for (const msg of this.messages.values()) {
+      const dialog = before.dialogs.point(msg.origin.point.key)?.dialogOf(msg.id);
+      if (dialog === undefined) continue;
+      inSomeDialog.add(msg.id);
+      if (goingIds.has(dialog.id)) inGoingDialog.add(msg.id);
+    }
+    const removed = this.dialogs.ageOut(now, goingIds);
     this.recordConcluded(going, fresh);
 
     const cutoff = toSeconds(now) - this.dialogs.config.retainFinishedSeconds;
-    const analysis = this.dialogs.analysis();
-    const forgettable = (msg: SipMessage) =>
-      toSeconds(msg.origin.ts) < cutoff && analysis.point(msg.origin.point.key)?.dialogOf(msg.id) === undefined;
+    const forgettable = (msg: SipMessage) => inGoingDialog.has(msg.id) || (!inSomeDialog.has(msg.id) && toSeconds(msg.origin.ts) < cutoff);
     const partner = new Map<number, SipMessage>();
     for (const pair of before.correlation.pairs) partner.set(pair.inside.id, pair.outside).set(pair.outside.id, pair.inside);
     const forgotten = new Set<number>();
@@ -295,7 +359,12 @@ export class AnalysisSession {
     }
     for (const pair of before.correlation.pairs) if (forgotten.has(pair.inside.id)) this.forgottenMatched++;
     for (const drop of before.correlation.dropped) if (forgotten.has(drop.message.id)) this.forgottenDropped++;
-    for (const offset of before.correlation.clockOffsets) this.forgottenClockOffsets.set(`${offset.insideKey}\u0000${offset.outsideKey}`, offset);
+    for (const [key, samples] of this.clockOffsetSamples(before.correlation.pairs, forgotten)) {
+      const estimate = before.correlation.clockOffsets.find((o) => `${o.insideKey}\u0000${o.outsideKey}` === key);
+      if (estimate) samples.offsetSeconds = estimate.offsetSeconds;
+      const known = this.forgottenOffsets.get(key);
+      this.forgottenOffsets.set(key, known ? { ...mergeSamples(known, samples), offsetSeconds: samples.offsetSeconds } : samples);
+    }
     for (const id of forgotten) this.messages.delete(id);
     const recent = (ts: Timestamp) => toSeconds(ts) >= cutoff;
     for (const point of this.points.values()) {
@@ -323,19 +392,30 @@ export class AnalysisSession {
     return removed;
   }
 
-  /** Keeps a finding of forgotten messages; past MAX_LISTED_DIALOGS_PER_RULE dialogs of its rule, only counts it. */
+  /**
+   * Keeps a finding of forgotten messages. Per rule, the findings of the earliest
+   * MAX_LISTED_DIALOGS_PER_RULE dialogs (by their first evidence) are kept; later ones are counted.
+   */
   private retainFinding(finding: Finding): void {
     const key = findingKey(finding);
     if (finding.dialog === undefined || this.retainedFindings.has(key)) {
       this.retainedFindings.set(key, finding);
       return;
     }
-    const listed = this.listedDialogsPerRule.get(finding.rule) ?? 0;
-    if (listed < MAX_LISTED_DIALOGS_PER_RULE) {
-      this.listedDialogsPerRule.set(finding.rule, listed + 1);
-      this.retainedFindings.set(key, finding);
-    } else {
+    let listed = this.listedByRule.get(finding.rule);
+    if (!listed) this.listedByRule.set(finding.rule, (listed = []));
+    if (listed.length === MAX_LISTED_DIALOGS_PER_RULE && byFirstEvidence(finding, listed.at(-1)!) >= 0) {
       fold(this.foldedFindings, finding);
+      return;
+    }
+    let at = listed.length;
+    while (at > 0 && byFirstEvidence(listed[at - 1]!, finding) > 0) at--;
+    listed.splice(at, 0, finding);
+    this.retainedFindings.set(key, finding);
+    if (listed.length > MAX_LISTED_DIALOGS_PER_RULE) {
+      const latest = listed.pop()!;
+      this.retainedFindings.delete(findingKey(latest));
+      fold(this.foldedFindings, latest);
     }
   }
 
@@ -356,29 +436,32 @@ export class AnalysisSession {
   }
 
   /**
-   * Fresh findings plus retained ones the fresh run no longer produces, at most
-   * MAX_LISTED_DIALOGS_PER_RULE dialogs per rule listed (the earliest; the rest counted in one
-   * finding per rule); the verdict weighs them all.
+   * Fresh findings plus retained ones the fresh run no longer produces, with per rule the findings
+   * of the earliest MAX_LISTED_DIALOGS_PER_RULE dialogs listed and the rest counted in one finding
+   * per rule; the verdict weighs them all.
    */
   private withRetainedFindings(fresh: Finding[], correlation: Correlation): Detection {
     const freshKeys = new Set(fresh.map(findingKey));
-    const retained = [...this.retainedFindings.values()].filter((f) => !freshKeys.has(findingKey(f)));
+    const findings: Finding[] = [];
+    const byRule = new Map<string, Finding[]>();
+    const list = (finding: Finding) => {
+      if (finding.dialog === undefined) return findings.push(finding);
+      let forRule = byRule.get(finding.rule);
+      if (!forRule) byRule.set(finding.rule, (forRule = []));
+      return forRule.push(finding);
+    };
+    for (const finding of this.retainedFindings.values()) if (!freshKeys.has(findingKey(finding))) list(finding);
+    for (const finding of fresh) list(finding);
     const folded = new Map([...this.foldedFindings].map(([key, f]) => [key, { ...f }] as const));
-    const listed = new Map(this.listedDialogsPerRule);
-    const findings: Finding[] = [...retained];
-    const byTime = fresh.map((finding) => ({ finding, t: firstEvidenceSeconds(finding) })).sort((a, b) => a.t - b.t);
-    for (const { finding } of byTime) {
-      const key = findingKey(finding);
-      if (finding.dialog === undefined || this.retainedFindings.has(key)) {
-        findings.push(finding);
-        continue;
-      }
-      const n = listed.get(finding.rule) ?? 0;
-      if (n < MAX_LISTED_DIALOGS_PER_RULE) {
-        listed.set(finding.rule, n + 1);
-        findings.push(finding);
+    for (const forRule of byRule.values()) {
+      if (forRule.length > MAX_LISTED_DIALOGS_PER_RULE) {
+        forRule.sort(byFirstEvidence);
+        for (const [i, finding] of forRule.entries()) {
+          if (i < MAX_LISTED_DIALOGS_PER_RULE) findings.push(finding);
+          else fold(folded, finding);
+        }
       } else {
-        fold(folded, finding);
+        findings.push(...forRule);
       }
     }
     for (const f of folded.values()) findings.push(foldedFinding(f));
@@ -402,9 +485,7 @@ export class AnalysisSession {
     const pointMessages: PointMessages[] = pointList.map((p) => ({ ref: p.ref, interfaceName: p.interfaceName, messages: p.messages, forgotten: p.forgotten }));
     const correlation = correlate(pointMessages, this.sides);
     for (const info of correlation.points) this.pointOf(info.ref).side = info.side;
-    for (const [key, offset] of this.forgottenClockOffsets) {
-      if (!correlation.clockOffsets.some((o) => `${o.insideKey}\u0000${o.outsideKey}` === key)) correlation.clockOffsets.push(offset);
-    }
+    if (this.forgottenOffsets.size > 0) correlation.clockOffsets = this.withForgottenOffsets(correlation);
 
     const ctx: DetectionContext = {
       correlation,
@@ -418,6 +499,15 @@ export class AnalysisSession {
     };
     const fresh = detect(ctx, this.sipMessages).findings;
     const { findings, verdict } = this.withRetainedFindings(fresh, correlation);
+    const findingsPerDialog = new Map<string, number>();
+    const freshKeys = new Set<string>();
+    for (const finding of fresh) {
+      freshKeys.add(findingKey(finding));
+      if (finding.dialog !== undefined) findingsPerDialog.set(finding.dialog, (findingsPerDialog.get(finding.dialog) ?? 0) + 1);
+    }
+    for (const finding of this.retainedFindings.values()) {
+      if (finding.dialog !== undefined && !freshKeys.has(findingKey(finding))) findingsPerDialog.set(finding.dialog, (findingsPerDialog.get(finding.dialog) ?? 0) + 1);
+    }
 
     const decodeTotals: DecodeStats = structuredClone(this.finishedDecodeStats);
     for (const decoder of this.decoders) mergeDecodeStats(decodeTotals, decoder.stats());
@@ -444,7 +534,8 @@ export class AnalysisSession {
       verdict,
       dialogs: dialogAnalysis,
       dialogGroups,
-      concludedDialogs: [...this.concluded],
+      concludedDialogs: this.concluded,
+      findingsPerDialog,
       messages: this.messages,
       stats: {
         packets: decodeTotals.frames,
@@ -492,4 +583,18 @@ function foldedFinding(folded: FoldedFindings): Finding {
     evidence: [],
     moreEvidence: folded.evidence,
   };
+}
+
+/** Clock offset samples between two points: how many, their range, and the offset estimated from them. */
+interface OffsetSamples {
+  insideKey: string;
+  outsideKey: string;
+  count: number;
+  low: number;
+  high: number;
+  offsetSeconds: number;
+}
+
+function mergeSamples(a: OffsetSamples, b: OffsetSamples): OffsetSamples {
+  return { ...a, count: a.count + b.count, low: Math.min(a.low, b.low), high: Math.max(a.high, b.high) };
 }

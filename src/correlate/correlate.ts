@@ -4,6 +4,7 @@
  * branch, From and To tags), and among copies with the same key (retransmissions) the nearest in
  * time wins once the clock offset between the two points is known.
  */
+import { memoSlot, memoized, recall, remember } from '../sip/index.js';
 import type { SipMessage } from '../sip/types.js';
 import { diffMessages } from './diff.js';
 import { assignSides } from './sides.js';
@@ -30,24 +31,18 @@ interface MessageKeys {
   dialog: string;
 }
 
-/**
- * Keys of the messages seen so far. A message's headers may have to be parsed again to read them
- * (see parseSipMessage), and an analysis correlates the messages it holds again and again.
- */
-const keysOf = new WeakMap<SipMessage, MessageKeys>();
+/** A message's keys, kept with it: an analysis correlates the messages it holds again and again. */
+const KEYS = memoSlot<MessageKeys>();
 
 function keys(msg: SipMessage): MessageKeys {
-  let found = keysOf.get(msg);
-  if (found === undefined) {
+  return memoized(msg, KEYS, () => {
     const first = msg.kind === 'request' ? msg.method ?? '' : String(msg.status ?? '');
     const fromTag = msg.from?.params.tag;
-    found = {
+    return {
       match: [msg.kind, first, msg.cseq ? `${msg.cseq.seq} ${msg.cseq.method}` : '', msg.vias[0]?.branch ?? '', fromTag ?? '', msg.to?.params.tag ?? ''].join('\u0000'),
       dialog: fromTag ? `tag:${fromTag}` : `call:${msg.callId ?? ''}`,
     };
-    keysOf.set(msg, found);
-  }
-  return found;
+  });
 }
 
 /** What a NAT or an ALG leaves alone in a message: the identity of the message, not its addresses. */
@@ -66,8 +61,8 @@ interface Comparison {
   proxied: boolean;
 }
 
-/** The pairs already compared, by their inside message: an analysis correlates what it holds again and again. */
-const comparisons = new WeakMap<SipMessage, Comparison>();
+/** The comparison of a pair, kept with its inside message: an analysis correlates what it holds again and again. */
+const COMPARISON = memoSlot<Comparison>();
 
 /**
  * Compares two copies of a message now (an analysis calls this as the second copy arrives, while
@@ -78,12 +73,9 @@ export function compareCopies(inside: SipMessage, outside: SipMessage): void {
 }
 
 function compare(inside: SipMessage, outside: SipMessage): Comparison {
-  let known = comparisons.get(inside);
-  if (known?.outside !== outside) {
-    known = { outside, diffs: diffMessages(inside, outside), proxied: inside.vias.length !== outside.vias.length };
-    comparisons.set(inside, known);
-  }
-  return known;
+  const known = recall(inside, COMPARISON)?.value;
+  if (known?.outside === outside) return known;
+  return remember(inside, COMPARISON, { outside, diffs: diffMessages(inside, outside), proxied: inside.vias.length !== outside.vias.length });
 }
 
 function groupByKey(messages: SipMessage[]): Map<string, SipMessage[]> {

@@ -41,9 +41,16 @@ function addressProfile(point: PointMessages): AddressProfile {
   return profile;
 }
 
+/** The first three addresses in sort order, and how many more: one pass, however many there are. */
 function listed(addresses: Set<string>): string {
-  const all = [...addresses].sort();
-  return all.length > 3 ? `${all.slice(0, 3).join(', ')} and ${all.length - 3} more` : all.join(', ');
+  const first: string[] = [];
+  for (const address of addresses) {
+    if (first.length === 3 && address >= first[2]!) continue;
+    first.push(address);
+    first.sort();
+    if (first.length > 3) first.pop();
+  }
+  return addresses.size > 3 ? `${first.join(', ')} and ${addresses.size - 3} more` : first.join(', ');
 }
 
 export function assignSides(points: PointMessages[], assignment: SideAssignment): CapturePointInfo[] {

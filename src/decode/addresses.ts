@@ -6,17 +6,23 @@
 /** Bound on each cache; when full it is cleared (a scan of many hosts must not grow memory). */
 const CACHE_LIMIT = 8192;
 
-const ipv4Cache = new Map<number, string>();
+/**
+ * IPv4 texts in a direct-mapped table indexed by a hash of the address (a slot holds the latest
+ * address that hashed to it): cheaper per packet than a Map, and bounded by construction.
+ */
+const IPV4_SLOTS = CACHE_LIMIT;
+const ipv4Keys = new Int32Array(IPV4_SLOTS);
+const ipv4Texts: (string | undefined)[] = new Array<string | undefined>(IPV4_SLOTS).fill(undefined);
 
 /** Dotted quad of the 4 bytes at bytes[offset]. */
 export function formatIPv4(bytes: Uint8Array, offset: number): string {
-  const key = ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
-  let text = ipv4Cache.get(key);
-  if (text === undefined) {
-    text = bytes[offset] + '.' + bytes[offset + 1] + '.' + bytes[offset + 2] + '.' + bytes[offset + 3];
-    if (ipv4Cache.size >= CACHE_LIMIT) ipv4Cache.clear();
-    ipv4Cache.set(key, text);
-  }
+  const key = (bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
+  const slot = (Math.imul(key, 0x9e3779b1) >>> 19) & (IPV4_SLOTS - 1);
+  const cached = ipv4Texts[slot];
+  if (cached !== undefined && ipv4Keys[slot] === key) return cached;
+  const text = bytes[offset] + '.' + bytes[offset + 1] + '.' + bytes[offset + 2] + '.' + bytes[offset + 3];
+  ipv4Keys[slot] = key;
+  ipv4Texts[slot] = text;
   return text;
 }
 

@@ -4,6 +4,7 @@
  * and, for rules that judge each message on its own, what they noted about it.
  */
 import { matchKey } from '../correlate/correlate.js';
+import { memoSlot, memoized } from '../sip/index.js';
 import type { ByteSpan, SipMessage } from '../sip/types.js';
 import { FindingCollector, locate, type FindingTemplate } from './evidence.js';
 import type { DetectionContext, Evidence, Rule, RuleId } from './types.js';
@@ -60,16 +61,12 @@ const NO_NOTES: readonly MessageNote[] = Object.freeze([]);
  * messages (a live view, a large capture concluded as it is read) does not read its headers again.
  */
 export function perMessageRule(spec: PerMessageRuleSpec): PerMessageRule {
-  const notesOf = new WeakMap<SipMessage, readonly MessageNote[]>();
-  const notes = (msg: SipMessage): readonly MessageNote[] => {
-    let found = notesOf.get(msg);
-    if (found === undefined) {
-      const inspected = spec.inspect(msg);
-      found = inspected.length > 0 ? inspected : NO_NOTES;
-      notesOf.set(msg, found);
-    }
-    return found;
+  const slot = memoSlot<readonly MessageNote[]>();
+  const inspect = (msg: SipMessage): readonly MessageNote[] => {
+    const found = spec.inspect(msg);
+    return found.length > 0 ? found : NO_NOTES;
   };
+  const notes = (msg: SipMessage): readonly MessageNote[] => memoized(msg, slot, inspect);
   return {
     id: spec.id,
     title: spec.title,

@@ -34,35 +34,36 @@ function endpointKey(ip: string, port: number): string {
 }
 
 /**
- * Live streams by 5-tuple without building a key per packet: source address, then destination
- * address (the decoder hands out the same string object for an address, so its hash is cached),
- * then both ports packed in one number.
+ * Live streams by 5-tuple without building a key per packet: both ports packed in one number find
+ * the (nearly always single) stream on those ports, whose addresses are then compared.
  */
 class FiveTupleMap {
-  readonly #bySource = new Map<string, Map<string, Map<number, StreamState>>>();
+  readonly #byPorts = new Map<number, StreamState[]>();
   readonly #all = new Set<StreamState>();
 
   get(src: Endpoint, dst: Endpoint): StreamState | undefined {
-    return this.#bySource.get(src.ip)?.get(dst.ip)?.get(src.port * 65536 + dst.port);
+    const onPorts = this.#byPorts.get(src.port * 65536 + dst.port);
+    if (onPorts === undefined) return undefined;
+    for (const stream of onPorts) if (stream.src.ip === src.ip && stream.dst.ip === dst.ip) return stream;
+    return undefined;
   }
 
+  /** A stream whose 5-tuple get() does not find. */
   add(stream: StreamState): void {
-    let byDestination = this.#bySource.get(stream.src.ip);
-    if (!byDestination) this.#bySource.set(stream.src.ip, (byDestination = new Map()));
-    let byPorts = byDestination.get(stream.dst.ip);
-    if (!byPorts) byDestination.set(stream.dst.ip, (byPorts = new Map()));
-    byPorts.set(stream.src.port * 65536 + stream.dst.port, stream);
+    const ports = stream.src.port * 65536 + stream.dst.port;
+    const onPorts = this.#byPorts.get(ports);
+    if (onPorts === undefined) this.#byPorts.set(ports, [stream]);
+    else onPorts.push(stream);
     this.#all.add(stream);
   }
 
   delete(stream: StreamState): void {
     if (!this.#all.delete(stream)) return;
-    const byDestination = this.#bySource.get(stream.src.ip)!;
-    const byPorts = byDestination.get(stream.dst.ip)!;
     const ports = stream.src.port * 65536 + stream.dst.port;
-    if (byPorts.get(ports) === stream) byPorts.delete(ports);
-    if (byPorts.size === 0) byDestination.delete(stream.dst.ip);
-    if (byDestination.size === 0) this.#bySource.delete(stream.src.ip);
+    const onPorts = this.#byPorts.get(ports)!;
+    const at = onPorts.indexOf(stream);
+    if (at >= 0) onPorts.splice(at, 1);
+    if (onPorts.length === 0) this.#byPorts.delete(ports);
   }
 
   values(): IterableIterator<StreamState> {

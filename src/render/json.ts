@@ -95,8 +95,8 @@ function liveJson(live: LiveCaptureReport) {
 
 export function analysisJson(result: AnalysisResult, tool: { name: string; version: string }) {
   const sideOf = new Map(result.points.map((p) => [p.ref.key, p.side] as const));
-  const findingsByDialog = new Map<string, number>();
-  for (const f of result.findings) if (f.dialog) findingsByDialog.set(f.dialog, (findingsByDialog.get(f.dialog) ?? 0) + 1);
+  const findingsByDialog = new Map<string, number>(result.findingsPerDialog);
+  if (!result.findingsPerDialog) for (const f of result.findings) if (f.dialog) findingsByDialog.set(f.dialog, (findingsByDialog.get(f.dialog) ?? 0) + 1);
   return {
     schema: JSON_SCHEMA_ID,
     tool,

@@ -61,6 +61,8 @@ class ParsedSipMessage implements SipMessage {
   #pinned = false;
   /** Slot of the parsed-views ring this message last took. */
   #slot = -1;
+  /** What later stages worked out from this message, by memo slot (see memoized). */
+  #memo: unknown[] | undefined;
 
   constructor(parsed: SipMessage, text: string) {
     this.id = parsed.id;
@@ -138,6 +140,10 @@ class ParsedSipMessage implements SipMessage {
     ParsedSipMessage.#next = (slot + 1) % ring.length;
   }
 
+  static memo(msg: SipMessage): unknown[] | undefined {
+    return msg instanceof ParsedSipMessage ? (msg.#memo ??= []) : undefined;
+  }
+
   /** Sets how many messages keep their parsed views at a time (at least 1); releases the rest. */
   static keepParsedViews(count: number): void {
     for (const msg of ParsedSipMessage.#ring) msg?.release();
@@ -158,6 +164,46 @@ function viewsOf(msg: SipMessage): MessageViews {
     body: msg.body,
     raw: msg.raw,
   };
+}
+
+/** A place to keep one thing a later stage works out from a message (see memoized). */
+export interface MemoSlot<T> {
+  readonly index: number;
+  /** For messages not made by parseSipMessage (tests build some by hand). */
+  readonly fallback: WeakMap<SipMessage, { value: T }>;
+}
+
+let memoSlots = 0;
+
+export function memoSlot<T>(): MemoSlot<T> {
+  return { index: memoSlots++, fallback: new WeakMap() };
+}
+
+/** What was remembered with the message in `slot`, if anything. */
+export function recall<T>(msg: SipMessage, slot: MemoSlot<T>): { value: T } | undefined {
+  const memo = ParsedSipMessage.memo(msg);
+  if (memo === undefined) return slot.fallback.get(msg);
+  return slot.index in memo ? { value: memo[slot.index] as T } : undefined;
+}
+
+/** Keeps `value` with the message in `slot` (replacing what was there). */
+export function remember<T>(msg: SipMessage, slot: MemoSlot<T>, value: T): T {
+  const memo = ParsedSipMessage.memo(msg);
+  if (memo === undefined) slot.fallback.set(msg, { value });
+  else memo[slot.index] = value;
+  return value;
+}
+
+/**
+ * What `compute` works out from a message, computed once and kept with the message: what later
+ * stages need again and again (correlation keys, per-message findings) without parsing the
+ * message's headers again once its views were dropped. `compute` must depend on the message only.
+ */
+export function memoized<T>(msg: SipMessage, slot: MemoSlot<T>, compute: (msg: SipMessage) => T): T {
+  const memo = ParsedSipMessage.memo(msg);
+  if (memo !== undefined && slot.index in memo) return memo[slot.index] as T;
+  const known = memo === undefined ? slot.fallback.get(msg) : undefined;
+  return known !== undefined ? known.value : remember(msg, slot, compute(msg));
 }
 
 /**

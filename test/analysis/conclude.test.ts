@@ -1,0 +1,88 @@
+/**
+ * A large capture is concluded as it is read (finished dialogs judged and forgotten on the way):
+ * the result must be the one reading it whole gives. The inputs are the benchmark's synthetic SIP
+ * captures at a small scale (a NAT with a SIP ALG, both sides), concluded far more often than real
+ * sizes would make it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSipHeavy } from '../../bench/generate.js';
+import { analyzeCaptures } from '../../src/analysis/analyze.js';
+import { AnalysisSession, MAX_LISTED_DIALOGS_PER_RULE } from '../../src/analysis/session.js';
+import type { SideAssignment } from '../../src/correlate/types.js';
+import type { DialogConfig } from '../../src/dialog/types.js';
+import { analysisJson } from '../../src/render/json.js';
+
+let dir: string;
+let inside: string;
+let outside: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'algscope-conclude-'));
+  const generated = generateSipHeavy(dir, 0.01);
+  inside = generated.sipHeavyPcap.path;
+  outside = generated.pairs.at(-1)!.outside.path;
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * Short retention, so that the minute and a half of capture sees many dialogs concluded; longer
+ * idling than any call's talk time (a call without SIP for idleSeconds would be concluded in the
+ * middle, and its BYE start a new entry).
+ */
+const DIALOGS: Partial<DialogConfig> = { retainFinishedSeconds: 5, idleSeconds: 60 };
+
+async function analyze(files: string[], sides: SideAssignment, concludeAboveMessages: number) {
+  const session = new AnalysisSession(sides, DIALOGS, { concludeAboveMessages });
+  const result = await analyzeCaptures({ files, sides, session });
+  return { result, json: analysisJson(result, { name: 'algscope', version: 'test' }) };
+}
+
+describe('concluding finished dialogs while reading', () => {
+  it('gives the result of reading the pair whole, with every dialog, finding and count', async () => {
+    const sides = { insideFiles: [inside], outsideFiles: [outside], insideInterfaces: [], outsideInterfaces: [] };
+    const whole = await analyze([inside, outside], sides, Number.POSITIVE_INFINITY);
+    const concluded = await analyze([inside, outside], sides, 300);
+    expect(whole.result.concludedDialogs).toEqual([]);
+    expect(concluded.result.concludedDialogs!.length).toBeGreaterThan(300);
+    expect(concluded.result.messages.size).toBeLessThan(whole.result.messages.size);
+    // The dialogs list is in another order (concluded ones first); everything else is the same.
+    const byCallId = (a: { callId: string }, b: { callId: string }) => a.callId.localeCompare(b.callId);
+    expect([...concluded.json.dialogs].sort(byCallId)).toEqual([...whole.json.dialogs].sort(byCallId));
+    expect({ ...concluded.json, dialogs: [] }).toEqual({ ...whole.json, dialogs: [] });
+    expect(whole.json.verdict).toBe('alg-detected');
+    expect(whole.json.stats.dialogs).toBe(1020);
+    expect(whole.json.correlation.matchedMessages).toBe(4427);
+  });
+
+  it('gives the result of reading one side whole', async () => {
+    const sides = { insideFiles: [], outsideFiles: [], insideInterfaces: [], outsideInterfaces: [] };
+    const whole = await analyze([inside], sides, Number.POSITIVE_INFINITY);
+    const concluded = await analyze([inside], sides, 300);
+    expect(concluded.result.concludedDialogs!.length).toBeGreaterThan(200);
+    const byCallId = (a: { callId: string }, b: { callId: string }) => a.callId.localeCompare(b.callId);
+    expect([...concluded.json.dialogs].sort(byCallId)).toEqual([...whole.json.dialogs].sort(byCallId));
+    expect({ ...concluded.json, dialogs: [] }).toEqual({ ...whole.json, dialogs: [] });
+  });
+
+  it(`lists ${MAX_LISTED_DIALOGS_PER_RULE} dialogs per rule and counts the others in one finding`, async () => {
+    const sides = { insideFiles: [inside], outsideFiles: [outside], insideInterfaces: [], outsideInterfaces: [] };
+    const { result } = await analyze([inside, outside], sides, 300);
+    const via = result.findings.filter((f) => f.rule === 'via-rewritten');
+    const listed = via.filter((f) => f.dialog !== undefined);
+    const counted = via.filter((f) => f.dialog === undefined);
+    expect(listed).toHaveLength(MAX_LISTED_DIALOGS_PER_RULE);
+    expect(counted).toHaveLength(1);
+    // Every registration, OPTIONS ping and call went through the ALG: one Via finding each.
+    expect(counted[0]!.summary).toContain(`also in ${1020 - MAX_LISTED_DIALOGS_PER_RULE} more dialogs`);
+    expect(counted[0]!.evidence).toEqual([]);
+    // The earliest dialogs are the ones listed.
+    const firstTimes = listed.map((f) => f.evidence[0]!.at[0]!.ts.sec + f.evidence[0]!.at[0]!.ts.nsec / 1e9);
+    expect(Math.max(...firstTimes)).toBeLessThan(1_700_000_000 + 20);
+  });
+});
