@@ -72,6 +72,23 @@ function byFirstEvidence(a: Finding, b: Finding): number {
   return (Number.isNaN(time) ? 0 : time) || (atA?.messageId ?? 0) - (atB?.messageId ?? 0);
 }
 
+/** The earliest `count` findings by first evidence, and the rest: a linear pass, then a sort of the few. */
+function earliestFindings(findings: Finding[], count: number): { earliest: Finding[]; rest: Finding[] } {
+  if (findings.length <= count) return { earliest: findings, rest: [] };
+  const times = findings.map((f) => {
+    const at = f.evidence[0]?.at[0];
+    return at ? toSeconds(at.ts) : Infinity;
+  });
+  // The count-th smallest time by selection on a copy; ties at the boundary are settled by byFirstEvidence.
+  const boundary = [...times].sort((a, b) => a - b)[count - 1]!;
+  const candidates: Finding[] = [];
+  const rest: Finding[] = [];
+  for (const [i, finding] of findings.entries()) (times[i]! <= boundary ? candidates : rest).push(finding);
+  candidates.sort(byFirstEvidence);
+  rest.push(...candidates.splice(count));
+  return { earliest: candidates, rest };
+}
+
 /** One capture source being read: feed its frames through `sink`, then call `finish`. */
 export interface SourceFeed {
   sink: CaptureSink;
@@ -205,13 +222,14 @@ export class AnalysisSession {
    * each point), among `pairs` whose messages are in `only` (all when not given), by point pair.
    */
   private clockOffsetSamples(pairs: MessagePair[], only?: Set<number>): Map<string, OffsetSamples> {
+    const samples = new Map<string, OffsetSamples>();
+    if (pairs.length === 0) return samples;
     const keyCounts = new Map<string, Map<string, number>>();
     for (const point of this.points.values()) {
       const counts = new Map<string, number>();
       for (const msg of point.messages) counts.set(matchKey(msg), (counts.get(matchKey(msg)) ?? 0) + 1);
       keyCounts.set(point.key, counts);
     }
-    const samples = new Map<string, OffsetSamples>();
     for (const pair of pairs) {
       if (only && !only.has(pair.inside.id)) continue;
       const insideKey = pair.inside.origin.point.key;
@@ -454,15 +472,9 @@ export class AnalysisSession {
     for (const finding of fresh) list(finding);
     const folded = new Map([...this.foldedFindings].map(([key, f]) => [key, { ...f }] as const));
     for (const forRule of byRule.values()) {
-      if (forRule.length > MAX_LISTED_DIALOGS_PER_RULE) {
-        forRule.sort(byFirstEvidence);
-        for (const [i, finding] of forRule.entries()) {
-          if (i < MAX_LISTED_DIALOGS_PER_RULE) findings.push(finding);
-          else fold(folded, finding);
-        }
-      } else {
-        findings.push(...forRule);
-      }
+      const { earliest, rest } = earliestFindings(forRule, MAX_LISTED_DIALOGS_PER_RULE);
+      findings.push(...earliest);
+      for (const finding of rest) fold(folded, finding);
     }
     for (const f of folded.values()) findings.push(foldedFinding(f));
     findings.sort(compareFindings);
