@@ -4,6 +4,7 @@
  * pending datagrams, bytes held and capture time; whatever is dropped is reported.
  */
 import { coalesceSegments, sliceSegments } from './segments.js';
+import { insertUncovered } from './pieces.js';
 import type { CapturePointRef, PayloadSegment } from './types.js';
 
 /** Largest reassembled IP payload: the 16-bit length fields cannot describe more. */
@@ -206,31 +207,12 @@ export class FragmentReassembler {
   /** Stores the parts of the fragment not already held; returns how many bytes were new. */
   private insert(datagram: PendingDatagram, input: FragmentInput): number {
     const pieces = datagram.pieces;
-    const end = input.offset + input.data.length;
-    let added = 0;
-    let cursor = input.offset;
     let index = 0;
-    while (index < pieces.length && pieces[index]!.offset + pieces[index]!.data.length <= cursor) index++;
-    while (cursor < end) {
-      const next = pieces[index];
-      const gapEnd = next === undefined ? end : Math.min(end, next.offset);
-      if (gapEnd > cursor) {
-        const from = cursor - input.offset;
-        const length = gapEnd - cursor;
-        pieces.splice(index, 0, {
-          offset: cursor,
-          data: input.data.slice(from, from + length),
-          segments: sliceSegments(input.segments, from, length, cursor),
-        });
-        index++;
-        added += length;
-        cursor = gapEnd;
-      }
-      if (next !== undefined && cursor < end) {
-        cursor = Math.max(cursor, next.offset + next.data.length);
-        index++;
-      }
-    }
+    while (index < pieces.length && pieces[index]!.offset + pieces[index]!.data.length <= input.offset) index++;
+    const added = insertUncovered(pieces, index, input.offset, input.offset + input.data.length, (offset, length) => {
+      const from = offset - input.offset;
+      return { offset, data: input.data.slice(from, from + length), segments: sliceSegments(input.segments, from, length, offset) };
+    });
     datagram.bytesHeld += added;
     this.bytesHeld += added;
     return added;

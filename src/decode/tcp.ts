@@ -6,6 +6,7 @@
  */
 import { formatEndpoint } from './addresses.js';
 import { sliceSegments } from './segments.js';
+import { insertUncovered } from './pieces.js';
 import type { CapturePointRef, DecodeSink, Endpoint, PayloadSegment, TransportPayload } from './types.js';
 import type { Timestamp } from '../capture/types.js';
 
@@ -250,34 +251,20 @@ export class TcpReassembler {
     const held = direction.held;
     let index = lowerBound(held, offset);
     if (index > 0 && held[index - 1]!.offset + held[index - 1]!.data.length > offset) index--;
-    let cursor = offset;
-    let added = 0;
-    while (cursor < end) {
-      const next = held[index];
-      const gapEnd = next === undefined ? end : Math.min(end, next.offset);
-      if (gapEnd > cursor) {
-        const start = from + (cursor - offset);
-        const length = gapEnd - cursor;
-        const piece: HeldPiece = {
-          offset: cursor,
-          data: input.data.slice(start, start + length),
-          segments: sliceSegments(input.segments, start, length),
-          ts: { sec: input.ts.sec, nsec: input.ts.nsec },
-          now: input.now,
-          ttl: input.ttl,
-          tunnelled: input.tunnelled,
-        };
-        if (input.linuxPacketType !== undefined) piece.linuxPacketType = input.linuxPacketType;
-        held.splice(index, 0, piece);
-        index++;
-        added += length;
-        cursor = gapEnd;
-      }
-      if (next !== undefined && cursor < end) {
-        cursor = Math.max(cursor, next.offset + next.data.length);
-        index++;
-      }
-    }
+    const added = insertUncovered(held, index, offset, end, (pieceOffset, length) => {
+      const start = from + (pieceOffset - offset);
+      const piece: HeldPiece = {
+        offset: pieceOffset,
+        data: input.data.slice(start, start + length),
+        segments: sliceSegments(input.segments, start, length),
+        ts: { sec: input.ts.sec, nsec: input.ts.nsec },
+        now: input.now,
+        ttl: input.ttl,
+        tunnelled: input.tunnelled,
+      };
+      if (input.linuxPacketType !== undefined) piece.linuxPacketType = input.linuxPacketType;
+      return piece;
+    });
     direction.heldBytes += added;
     this.heldTotal += added;
     return added;

@@ -67,3 +67,13 @@ export function tcpChunk(data: Uint8Array, streamOffset: number, frameNumber: nu
     tunnelled: false,
   };
 }
+
+/** The SDP offer of the RFC 3665-style INVITE the message tests parse (Alice at 192.168.1.2). */
+export const ALICE_SDP = crlf(`v=0
+o=alice 2890844526 2890844526 IN IP4 192.168.1.2
+s=-
+c=IN IP4 192.168.1.2
+t=0 0
+m=audio 49170 RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+`);

@@ -5,16 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { keepParsedViews, memoSlot, memoized, parseSipMessage, recall, remember } from '../../src/sip/index.js';
 import type { SipMessage } from '../../src/sip/types.js';
-import { bytes, crlf, udpOrigin } from './helpers.js';
+import { ALICE_SDP, bytes, crlf, udpOrigin } from './helpers.js';
 
-const SDP = crlf(`v=0
-o=alice 2890844526 2890844526 IN IP4 192.168.1.2
-s=-
-c=IN IP4 192.168.1.2
-t=0 0
-m=audio 49170 RTP/AVP 0
-a=rtpmap:0 PCMU/8000
-`);
 const INVITE = crlf(`INVITE sip:bob@biloxi.example.com SIP/2.0
 Via: SIP/2.0/UDP 192.168.1.2:5060;branch=z9hG4bK776asdhds;rport
 Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKnashds8;received=192.0.2.3
@@ -25,9 +17,9 @@ Call-ID: a84b4c76e66710@192.168.1.2
 CSeq: 314159 INVITE
 Contact: <sip:alice@192.168.1.2:5060>, <sip:alice@10.0.0.1>;q=0.5
 Content-Type: application/sdp
-Content-Length: ${SDP.length}
+Content-Length: ${ALICE_SDP.length}
 
-${SDP}`);
+${ALICE_SDP}`);
 
 function parse(text: string, id: number): SipMessage {
   const b = bytes(text);

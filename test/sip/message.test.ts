@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSipMessage } from '../../src/sip/message.js';
 import { headerValues, isRequest, isResponse } from '../../src/sip/index.js';
 import type { SipMessage } from '../../src/sip/types.js';
-import { at, bytes, crlf, tcpOrigin, udpOrigin } from './helpers.js';
+import { ALICE_SDP, at, bytes, crlf, tcpOrigin, udpOrigin } from './helpers.js';
 
 function parse(text: string, transport: 'udp' | 'tcp' = 'udp'): SipMessage {
   const b = bytes(text);
@@ -15,14 +15,6 @@ function codes(msg: SipMessage): string[] {
   return msg.defects.map((d) => d.code);
 }
 
-const INVITE_SDP = crlf(`v=0
-o=alice 2890844526 2890844526 IN IP4 192.168.1.2
-s=-
-c=IN IP4 192.168.1.2
-t=0 0
-m=audio 49170 RTP/AVP 0
-a=rtpmap:0 PCMU/8000
-`);
 const INVITE = crlf(`INVITE sip:bob@biloxi.example.com SIP/2.0
 Via: SIP/2.0/UDP 192.168.1.2:5060;branch=z9hG4bK776asdhds;rport
 Max-Forwards: 70
@@ -32,9 +24,9 @@ Call-ID: a84b4c76e66710@pc33.atlanta.example.com
 CSeq: 314159 INVITE
 Contact: <sip:alice@192.168.1.2:5060;transport=udp>
 Content-Type: application/sdp
-Content-Length: ${INVITE_SDP.length}
+Content-Length: ${ALICE_SDP.length}
 
-`) + INVITE_SDP;
+`) + ALICE_SDP;
 
 describe('parseSipMessage: a plain INVITE', () => {
   const msg = parse(INVITE);
