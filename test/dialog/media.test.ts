@@ -105,25 +105,6 @@ describe('matching RTP to the SDP of a call', () => {
   });
 });
 
-describe('streams whose port pairs share a lookup bucket', () => {
-  // (4002 << 14) ^ 6000 === (4000 << 14) ^ 38768: the stream table files both under one bucket.
-  const first = call('bucket-1', ['192.168.1.10', 4002], ['203.0.113.5', 6000]);
-  const second = call('bucket-2', ['192.168.1.10', 4000], ['203.0.113.5', 38768], first);
-  sendRtp(first, '192.168.1.10:4002', '203.0.113.5:6000', { count: 10 });
-  sendRtp(second, '192.168.1.10:4000', '203.0.113.5:38768', { count: 7, ssrc: 0x7777 });
-  sendRtp(first, '192.168.1.10:4002', '203.0.113.5:6000', { count: 5, from: 2 });
-
-  it('keeps them apart, each with its own packets and call', () => {
-    const [a] = streams(first.dialog());
-    const [b] = streams(second.dialog());
-    expect(streams(first.dialog())).toHaveLength(1);
-    expect(streams(second.dialog())).toHaveLength(1);
-    expect(a).toMatchObject({ src: { port: 4002 }, dst: { port: 6000 }, packets: 15 });
-    expect(b).toMatchObject({ src: { port: 4000 }, dst: { port: 38768 }, packets: 7 });
-    expect(b!.rtp.map((s) => s.ssrc)).toEqual([0x7777]);
-  });
-});
-
 describe('NAT: RTP from another address than the SDP says', () => {
   // Captured outside the NAT: Alice's SDP says 192.168.1.10:4000, her RTP leaves as 198.51.100.200:61000.
   const c = call();
