@@ -13,7 +13,7 @@ import type { Evidence, Finding } from '../../detect/types.js';
 import type { SipMessage } from '../../sip/types.js';
 import { formatDuration, formatTimestamp } from '../../util/time.js';
 import { evidenceValueLines, locationText, wiresharkFilters } from '../evidence-format.js';
-import { caseView, endpointText, findingsByDialog, type CallFlow, type CaseView, type MessageDiff, type RtpStreamRow } from './case-model.js';
+import { captureCounts, caseView, endpointText, findingsByDialog, type CallFlow, type CaseView, type MessageDiff, type RtpStreamRow } from './case-model.js';
 import { html, type Markup } from './html-kit.js';
 import { ladderSvg } from './ladder-svg.js';
 import { htmlPage, verdictBadge } from './page.js';
@@ -198,21 +198,7 @@ ${view.omittedRtp > 0 ? html`<p class="more">${view.omittedRtp} more streams are
 
 function captureSection(result: AnalysisResult, meta: CaseMeta): Markup {
   const { stats } = result;
-  const decode = stats.decode;
-  const counts: [string, number][] = [
-    ['packets (frames read)', stats.packets],
-    ['UDP datagrams', decode.udpDatagrams],
-    ['TCP segments with data', decode.tcpSegments],
-    ['IP fragments reassembled', decode.fragmentsReassembled],
-    ['IP fragments dropped', decode.fragmentsDropped],
-    ['TCP bytes missing (gaps)', decode.tcpGapBytes],
-    ['SIP messages', stats.sipMessages],
-    ['retransmissions', stats.retransmissions],
-    ['dialogs (per capture point)', stats.dialogs],
-    ['RTP/RTCP packets', stats.rtpPackets],
-    ['messages matched across the router', result.correlation.pairs.length],
-    ['messages seen on one side only', result.correlation.dropped.length],
-  ];
+  const counts = captureCounts(result);
   const problems = result.files.flatMap((f) => f.problems.map((p) => ({ file: f.path, p })));
   return html`<section id="captures">
 <h2>Capture details</h2>

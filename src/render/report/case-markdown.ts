@@ -11,7 +11,7 @@ import type { Finding } from '../../detect/types.js';
 import { sanitizeForTerminal } from '../../util/sanitize.js';
 import { formatDuration, formatTimestamp } from '../../util/time.js';
 import { VERDICT_LABEL, evidenceValueLines, locationText, wiresharkFilters } from '../evidence-format.js';
-import { caseView, endpointText, findingsByDialog, type CallFlow, type CaseView, type MessageDiff } from './case-model.js';
+import { captureCounts, caseView, endpointText, findingsByDialog, type CallFlow, type CaseView, type MessageDiff } from './case-model.js';
 import type { CaseMeta } from './types.js';
 
 /** Plain text: Markdown and HTML syntax escaped, autolinks broken, control characters made visible. */
@@ -225,25 +225,11 @@ export function renderCaseMarkdown(result: AnalysisResult, meta: CaseMeta, view:
   for (const o of result.correlation.clockOffsets) {
     out.push(`Clock offset ${mdCode(o.outsideKey)} minus ${mdCode(o.insideKey)}: ${formatDuration(o.offsetSeconds)} (from ${o.samples} matched messages, spread ${formatDuration(o.spreadSeconds)}).`, '');
   }
-  const d = stats.decode;
   out.push('### Counts', '');
   out.push(
     ...table(
       ['what', 'count:'],
-      [
-        ['packets (frames read)', stats.packets],
-        ['UDP datagrams', d.udpDatagrams],
-        ['TCP segments with data', d.tcpSegments],
-        ['IP fragments reassembled', d.fragmentsReassembled],
-        ['IP fragments dropped', d.fragmentsDropped],
-        ['TCP bytes missing (gaps)', d.tcpGapBytes],
-        ['SIP messages', stats.sipMessages],
-        ['retransmissions', stats.retransmissions],
-        ['dialogs (per capture point)', stats.dialogs],
-        ['RTP/RTCP packets', stats.rtpPackets],
-        ['messages matched across the router', result.correlation.pairs.length],
-        ['messages seen on one side only', result.correlation.dropped.length],
-      ].map(([label, n]) => [String(label), String(n)]),
+      captureCounts(result).map(([label, n]) => [label, String(n)]),
     ),
     '',
   );

@@ -488,3 +488,23 @@ export function caseView(result: AnalysisResult): CaseView {
     omittedRtp: rtp.omitted,
   };
 }
+
+/** The reading and matching counts every case report lists, label first. */
+export function captureCounts(result: AnalysisResult): [string, number][] {
+  const { stats } = result;
+  const decode = stats.decode;
+  return [
+    ['packets (frames read)', stats.packets],
+    ['UDP datagrams', decode.udpDatagrams],
+    ['TCP segments with data', decode.tcpSegments],
+    ['IP fragments reassembled', decode.fragmentsReassembled],
+    ['IP fragments dropped', decode.fragmentsDropped],
+    ['TCP bytes missing (gaps)', decode.tcpGapBytes],
+    ['SIP messages', stats.sipMessages],
+    ['retransmissions', stats.retransmissions],
+    ['dialogs (per capture point)', stats.dialogs],
+    ['RTP/RTCP packets', stats.rtpPackets],
+    ['messages matched across the router', result.correlation.pairs.length],
+    ['messages seen on one side only', result.correlation.dropped.length],
+  ];
+}
