@@ -9,7 +9,12 @@
  * separate `--jobs 1` processes at once, one per half: on a machine shared with other work, a
  * speed-up is only possible up to that.
  *
- *   npx tsx bench/report-batch.ts [--captures N] [--runs N] [--keep]
+ * With --synthetic SCALE the cases are copies of the benchmark's synthetic SIP-heavy pair at that
+ * scale (bench/generate.ts; 0.002 is about 900 SIP messages per side) instead of the lab captures:
+ * a lab case takes ~20 ms, so process start-up and writing the reports dominate and no core count
+ * shows; heavier cases show what the workers give.
+ *
+ *   npx tsx bench/report-batch.ts [--captures N] [--runs N] [--synthetic SCALE] [--keep]
  */
 import { spawnSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { generateSipHeavy } from './generate.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const lab = path.join(repo, 'captures', 'lab');
@@ -55,10 +61,18 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
 async function main(): Promise<void> {
   const wanted = option('--captures', 200);
   const runs = option('--runs', 3);
-  const scenarios = existsSync(lab) ? readdirSync(lab).filter((s) => existsSync(path.join(lab, s, 'inside.pcap')) && existsSync(path.join(lab, s, 'outside.pcap'))).sort() : [];
-  if (scenarios.length === 0) throw new Error(`no lab captures (captures/lab/<scenario>/inside.pcap + outside.pcap) under ${lab}`);
-
+  const synthetic = option('--synthetic', 0);
   const work = mkdtempSync(path.join(os.tmpdir(), 'algscope-bench-report-'));
+  let scenarios: { name: string; inside: string; outside: string }[];
+  if (synthetic > 0) {
+    const generated = generateSipHeavy(mkdtempSync(path.join(work, 'synthetic-')), synthetic);
+    scenarios = [{ name: 'synthetic', inside: generated.sipHeavyPcap.path, outside: generated.pairs.at(-1)!.outside.path }];
+  } else {
+    const names = existsSync(lab) ? readdirSync(lab).filter((s) => existsSync(path.join(lab, s, 'inside.pcap')) && existsSync(path.join(lab, s, 'outside.pcap'))).sort() : [];
+    if (names.length === 0) throw new Error(`no lab captures (captures/lab/<scenario>/inside.pcap + outside.pcap) under ${lab}`);
+    scenarios = names.map((name) => ({ name, inside: path.join(lab, name, 'inside.pcap'), outside: path.join(lab, name, 'outside.pcap') }));
+  }
+
   const inputs = path.join(work, 'captures');
   const halves = [path.join(inputs, 'half-a'), path.join(inputs, 'half-b')];
   let captures = 0;
@@ -66,10 +80,10 @@ async function main(): Promise<void> {
   let cases = 0;
   for (let copy = 0; captures < wanted; copy++) {
     for (const scenario of scenarios) {
-      const dir = path.join(halves[cases++ % 2]!, `site-${String(copy).padStart(3, '0')}-${scenario}`);
+      const dir = path.join(halves[cases++ % 2]!, `site-${String(copy).padStart(3, '0')}-${scenario.name}`);
       mkdirSync(dir, { recursive: true });
-      for (const side of ['inside', 'outside']) {
-        const data = readFileSync(path.join(lab, scenario, `${side}.pcap`));
+      for (const side of ['inside', 'outside'] as const) {
+        const data = readFileSync(scenario[side]);
         const [name, content] = copy % 2 ? [`${side}.pcap.gz`, gzipSync(data)] : [`${side}.pcap`, data];
         writeFileSync(path.join(dir, name), content);
         captures++;
@@ -77,7 +91,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  console.log(`${captures} captures (${(bytes / 1e6).toFixed(1)} MB, half of them gzip'd) in ${cases} cases, copied from ${scenarios.length} lab scenarios, in ${inputs}`);
+  console.log(`${captures} captures (${(bytes / 1e6).toFixed(1)} MB, half of them gzip'd) in ${cases} cases, copied from ${synthetic > 0 ? `the synthetic SIP-heavy pair at scale ${synthetic}` : `${scenarios.length} lab scenarios`}, in ${inputs}`);
 
   const build = spawnSync('npm', ['run', 'build'], { cwd: repo, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
