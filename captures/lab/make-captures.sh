@@ -61,6 +61,19 @@ registered_binding() {
   echo "$1:$2 $3"
 }
 
+# The start of the inbound scenarios: a fresh lab with short UDP timeouts (5 s, 10 s once a reply was
+# seen), captures running, the phone registered over UDP. Sets REGISTERED (date +%s.%N when the
+# REGISTER was done) and BINDING and CONTACT (see registered_binding).
+register_behind_nat() { # ALG: on|off
+  lab up --alg "$1" --udp-timeout 5 --udp-stream-timeout 10 >/dev/null
+  lab capture-start "$DIR"
+  lab register udp
+  REGISTERED=$(date +%s.%N)
+  local reg
+  reg=$(registered_binding "$DIR")
+  read -r BINDING CONTACT <<<"$reg"
+}
+
 sleep_since() { # EPOCH SECONDS: sleep until SECONDS after EPOCH (date +%s.%N)
   sleep "$(awk -v t="$1" -v d="$2" -v now="$(date +%s.%N)" 'BEGIN {x = t + d - now; print (x > 0 ? x : 0)}')"
 }
@@ -339,21 +352,15 @@ EOF
 
 scenario_inbound-after-expiry-noalg() {
   begin_scenario inbound-after-expiry-noalg
-  lab up --alg off --udp-timeout 5 --udp-stream-timeout 10 >/dev/null
-  lab capture-start "$DIR"
-  lab register udp
-  local registered reg binding contact
-  registered=$(date +%s.%N)
-  reg=$(registered_binding "$DIR")
-  read -r binding contact <<<"$reg"
+  register_behind_nat off
   lab sipp-bg phone-callee phone -sf "$SCEN/phone-callee.xml" -i $PHONE -p 5060 -mi $PHONE -mp 16000
   lab listening phone udp
   # Idle for longer than the 5 s UDP timeout: the masquerade binding for 5060 is gone.
-  sleep_since "$registered" 8
+  sleep_since "$REGISTERED" 8
   snapshot "8 s after the REGISTER's 200 OK, just before the provider's INVITE"
   local rc=0
-  lab sipp provider-caller provider "$binding" -sf "$SCEN/provider-caller.xml" -i $PROVIDER -p 5060 \
-    -mi $PROVIDER -mp 6000 -rtp_echo -key ruri "$contact" -max_invite_retrans 5 || rc=$?
+  lab sipp provider-caller provider "$BINDING" -sf "$SCEN/provider-caller.xml" -i $PROVIDER -p 5060 \
+    -mi $PROVIDER -mp 6000 -rtp_echo -key ruri "$CONTACT" -max_invite_retrans 5 || rc=$?
   ((rc == 1)) || fail "sipp provider-caller exited $rc, expected 1: the call fails at Timer B (logs in $WORK)"
   lab sipp-stop phone-callee
   end_scenario
@@ -398,17 +405,11 @@ EOF
 
 scenario_inbound-binding-alive-noalg() {
   begin_scenario inbound-binding-alive-noalg
-  lab up --alg off --udp-timeout 5 --udp-stream-timeout 10 >/dev/null
-  lab capture-start "$DIR"
-  lab register udp
-  local registered reg binding contact
-  registered=$(date +%s.%N)
-  reg=$(registered_binding "$DIR")
-  read -r binding contact <<<"$reg"
+  register_behind_nat off
   # Well inside the 5 s UDP timeout: the binding still exists.
-  sleep_since "$registered" 2
+  sleep_since "$REGISTERED" 2
   snapshot "2 s after the REGISTER's 200 OK, just before the provider's INVITE"
-  inbound_call "$binding" "$contact"
+  inbound_call "$BINDING" "$CONTACT"
   end_scenario
   expect_count "$DIR/inside.pcap" "$SIP and sip.Method == \"INVITE\"" eq 1
   expect_count "$DIR/inside.pcap" "$SIP and sip.Status-Code == 200" eq 3
@@ -437,17 +438,11 @@ EOF
 
 scenario_udp-call-alg-inbound() {
   begin_scenario udp-call-alg-inbound
-  lab up --alg on --udp-timeout 5 --udp-stream-timeout 10 >/dev/null
-  lab capture-start "$DIR"
-  lab register udp
-  local registered reg binding contact
-  registered=$(date +%s.%N)
-  reg=$(registered_binding "$DIR")
-  read -r binding contact <<<"$reg"
+  register_behind_nat on
   # Longer than the 5 s UDP timeout; the helper keeps the SIP conntrack for sip_timeout (3600 s).
-  sleep_since "$registered" 8
+  sleep_since "$REGISTERED" 8
   snapshot "8 s after the REGISTER's 200 OK, just before the provider's INVITE"
-  inbound_call "$binding" "$contact"
+  inbound_call "$BINDING" "$CONTACT"
   end_scenario
   expect_count "$DIR/outside.pcap" "$SIP and sip.Method == \"INVITE\" and sip.r-uri.host == \"203.0.113.1\"" eq 1
   expect_count "$DIR/inside.pcap" "$SIP and sip.Method == \"INVITE\" and sip.r-uri.host == \"$PHONE\"" eq 1
