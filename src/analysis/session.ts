@@ -72,14 +72,19 @@ function byFirstEvidence(a: Finding, b: Finding): number {
   return (Number.isNaN(time) ? 0 : time) || (atA?.messageId ?? 0) - (atB?.messageId ?? 0);
 }
 
-/** The earliest `count` findings by first evidence, and the rest: a linear pass, then a sort of the few. */
+/**
+ * The earliest `count` findings by first evidence, and the rest: the first-evidence times are
+ * worked out once and sorted as plain numbers, and only the findings up to the count-th time are
+ * ordered with byFirstEvidence (a comparator sort of every finding converted both timestamps on
+ * each comparison).
+ */
 function earliestFindings(findings: Finding[], count: number): { earliest: Finding[]; rest: Finding[] } {
   if (findings.length <= count) return { earliest: findings, rest: [] };
   const times = findings.map((f) => {
     const at = f.evidence[0]?.at[0];
     return at ? toSeconds(at.ts) : Infinity;
   });
-  // The count-th smallest time by selection on a copy; ties at the boundary are settled by byFirstEvidence.
+  // Findings tied with the count-th time are all candidates; byFirstEvidence settles the ties.
   const boundary = [...times].sort((a, b) => a - b)[count - 1]!;
   const candidates: Finding[] = [];
   const rest: Finding[] = [];
@@ -456,14 +461,16 @@ export class AnalysisSession {
   /**
    * Fresh findings plus retained ones the fresh run no longer produces, with per rule the findings
    * of the earliest MAX_LISTED_DIALOGS_PER_RULE dialogs listed and the rest counted in one finding
-   * per rule; the verdict weighs them all.
+   * per rule; the verdict weighs them all. Also counts them per dialog, before any is folded.
    */
-  private withRetainedFindings(fresh: Finding[], correlation: Correlation): Detection {
+  private withRetainedFindings(fresh: Finding[], correlation: Correlation): Detection & { findingsPerDialog: Map<string, number> } {
     const freshKeys = new Set(fresh.map(findingKey));
     const findings: Finding[] = [];
     const byRule = new Map<string, Finding[]>();
+    const findingsPerDialog = new Map<string, number>();
     const list = (finding: Finding) => {
       if (finding.dialog === undefined) return findings.push(finding);
+      findingsPerDialog.set(finding.dialog, (findingsPerDialog.get(finding.dialog) ?? 0) + 1);
       let forRule = byRule.get(finding.rule);
       if (!forRule) byRule.set(finding.rule, (forRule = []));
       return forRule.push(finding);
@@ -478,7 +485,7 @@ export class AnalysisSession {
     }
     for (const f of folded.values()) findings.push(foldedFinding(f));
     findings.sort(compareFindings);
-    return { findings, verdict: decideVerdict(findings, correlation, this.sipMessages) };
+    return { findings, verdict: decideVerdict(findings, correlation, this.sipMessages), findingsPerDialog };
   }
 
   /** Everything read so far, concluded: correlation, findings, verdict. `final` flushes open TCP streams and times transactions out. */
@@ -510,16 +517,7 @@ export class AnalysisSession {
       message: (id) => this.messages.get(id),
     };
     const fresh = detect(ctx, this.sipMessages).findings;
-    const { findings, verdict } = this.withRetainedFindings(fresh, correlation);
-    const findingsPerDialog = new Map<string, number>();
-    const freshKeys = new Set<string>();
-    for (const finding of fresh) {
-      freshKeys.add(findingKey(finding));
-      if (finding.dialog !== undefined) findingsPerDialog.set(finding.dialog, (findingsPerDialog.get(finding.dialog) ?? 0) + 1);
-    }
-    for (const finding of this.retainedFindings.values()) {
-      if (finding.dialog !== undefined && !freshKeys.has(findingKey(finding))) findingsPerDialog.set(finding.dialog, (findingsPerDialog.get(finding.dialog) ?? 0) + 1);
-    }
+    const { findings, verdict, findingsPerDialog } = this.withRetainedFindings(fresh, correlation);
 
     const decodeTotals: DecodeStats = structuredClone(this.finishedDecodeStats);
     for (const decoder of this.decoders) mergeDecodeStats(decodeTotals, decoder.stats());

@@ -116,7 +116,7 @@ export interface AnalysisResult {
    * folds a rule's later dialogs into one finding (so dialogs whose findings are only counted
    * still show them).
    */
-  findingsPerDialog?: ReadonlyMap<string, number>;
+  findingsPerDialog: ReadonlyMap<string, number>;
   /**
    * Every SIP message kept by the analysis, by SipMessage.id (the TUI and reports show them). In a
    * long live run, messages of aged-out dialogs are forgotten while findings citing them are kept.

@@ -95,8 +95,6 @@ function liveJson(live: LiveCaptureReport) {
 
 export function analysisJson(result: AnalysisResult, tool: { name: string; version: string }) {
   const sideOf = new Map(result.points.map((p) => [p.ref.key, p.side] as const));
-  const findingsByDialog = new Map<string, number>(result.findingsPerDialog);
-  if (!result.findingsPerDialog) for (const f of result.findings) if (f.dialog) findingsByDialog.set(f.dialog, (findingsByDialog.get(f.dialog) ?? 0) + 1);
   return {
     schema: JSON_SCHEMA_ID,
     tool,
@@ -106,7 +104,7 @@ export function analysisJson(result: AnalysisResult, tool: { name: string; versi
     findings: result.findings.map(findingJson),
     dialogs: [
       ...(result.concludedDialogs ?? []),
-      ...result.dialogGroups.map(({ dialogs }) => summarizeGroup(dialogs, (key) => sideOf.get(key) ?? 'unknown', (callId) => findingsByDialog.get(callId) ?? 0)),
+      ...result.dialogGroups.map(({ dialogs }) => summarizeGroup(dialogs, (key) => sideOf.get(key) ?? 'unknown', (callId) => result.findingsPerDialog.get(callId) ?? 0)),
     ].map(dialogGroupJson),
     captures: result.points.map((p) => ({
       capturePoint: p.ref.key,
