@@ -232,7 +232,10 @@ export class AnalysisSession {
     const keyCounts = new Map<string, Map<string, number>>();
     for (const point of this.points.values()) {
       const counts = new Map<string, number>();
-      for (const msg of point.messages) counts.set(matchKey(msg), (counts.get(matchKey(msg)) ?? 0) + 1);
+      for (const msg of point.messages) {
+        const key = matchKey(msg);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
       keyCounts.set(point.key, counts);
     }
     for (const pair of pairs) {
