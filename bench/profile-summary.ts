@@ -2,7 +2,10 @@
  * Where the time went in a V8 CPU profile (`node --cpu-prof`): the functions with the most self
  * time and the most total time (self plus callees, each function counted once per stack).
  *
- *   npx tsx bench/profile-summary.ts FILE.cpuprofile [rows]
+ *   npx tsx bench/profile-summary.ts FILE.cpuprofile [rows] [--under NAME]
+ *
+ * --under NAME keeps only the samples whose stack holds a function labelled NAME... (for example
+ * "ageOut src/analysis/session.ts"): where the time inside that function went.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
@@ -41,7 +44,7 @@ function label(node: ProfileNode): string {
   return `${functionName || '(anonymous)'} ${file}`.trim();
 }
 
-export function summarize(profile: Profile, rows: number): string {
+export function summarize(profile: Profile, rows: number, under?: string): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -50,11 +53,12 @@ export function summarize(profile: Profile, rows: number): string {
   let all = 0;
   profile.samples.forEach((id, i) => {
     const dt = profile.timeDeltas[i] ?? 0;
+    const onStack = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) onStack.add(label(byId.get(at)!));
+    if (under !== undefined && ![...onStack].some((name) => name.startsWith(under))) return;
     all += dt;
     const leaf = byId.get(id)!;
     self.set(label(leaf), (self.get(label(leaf)) ?? 0) + dt);
-    const onStack = new Set<string>();
-    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) onStack.add(label(byId.get(at)!));
     for (const name of onStack) total.set(name, (total.get(name) ?? 0) + dt);
   });
   const table = (title: string, values: Map<string, number>) => {
@@ -65,10 +69,13 @@ export function summarize(profile: Profile, rows: number): string {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
-  const file = process.argv[2];
-  if (!file) {
-    process.stderr.write('usage: tsx bench/profile-summary.ts FILE.cpuprofile [rows]\n');
+  const args = process.argv.slice(2);
+  const underAt = args.indexOf('--under');
+  const under = underAt >= 0 ? args.splice(underAt, 2)[1] : undefined;
+  const [file, rows] = args;
+  if (!file || (underAt >= 0 && under === undefined)) {
+    process.stderr.write('usage: tsx bench/profile-summary.ts FILE.cpuprofile [rows] [--under NAME]\n');
     process.exit(2);
   }
-  process.stdout.write(summarize(JSON.parse(readFileSync(file, 'utf8')) as Profile, Number(process.argv[3] ?? 25)));
+  process.stdout.write(summarize(JSON.parse(readFileSync(file, 'utf8')) as Profile, Number(rows ?? 25), under));
 }
