@@ -10,7 +10,7 @@ import { assignSides } from '../correlate/sides.js';
 import type { ClockOffset, Correlation, MessagePair, PointHistory, PointMessages, Side, SideAssignment } from '../correlate/types.js';
 import { PacketDecoder, type CapturePointRef, type DecodeStats } from '../decode/index.js';
 import { compareFindings, detect, noteMessage, type Detection } from '../detect/detect.js';
-import type { DetectionContext, Finding, PointObservations } from '../detect/types.js';
+import type { DetectionContext, Finding, ForgottenSend, PointObservations } from '../detect/types.js';
 import { decideVerdict } from '../detect/verdict.js';
 import { DialogTracker } from '../dialog/index.js';
 import type { DialogConfig } from '../dialog/types.js';
@@ -24,6 +24,7 @@ interface PointState extends PointObservations {
   interfaceName?: string;
   /** What is kept of the messages ageOut() forgot: they still count for the point. */
   forgotten: PointHistory;
+  forgottenSends: Map<string, ForgottenSend>;
   /** The side the user gave this point (file or interface), before any inference. */
   givenSide: Side;
 }
@@ -35,10 +36,11 @@ interface PointState extends PointObservations {
 export const CONCLUDE_ABOVE_MESSAGES = 10_000;
 
 /**
- * Dialog settings for reading files (analyzeCaptures): a finished dialog is concluded once 64*T1
- * (32 s, when no retransmission of its transactions can come any more) has passed in capture time,
- * a dialog without SIP or media for 5 minutes likewise (a registration is then reported as
- * concluded, and a later refresh starts a new entry). Only matters above CONCLUDE_ABOVE_MESSAGES.
+ * Dialog settings for reading files (analyzeCaptures): a finished dialog (an accepted registration
+ * included: its binding is kept, its messages are not) is concluded once 64*T1 (32 s, when no
+ * retransmission of its transactions can come any more) has passed in capture time, a dialog
+ * without SIP or media for 5 minutes likewise (a later refresh of a concluded registration starts
+ * a new entry). Only matters above CONCLUDE_ABOVE_MESSAGES.
  */
 export const FILE_DIALOG_CONFIG: Readonly<Partial<DialogConfig>> = { retainFinishedSeconds: 32, idleSeconds: 300, maxSummaries: 1000 };
 
@@ -196,6 +198,7 @@ export class AnalysisSession {
         framingProblems: [],
         icmpErrors: [],
         forgotten: { messages: 0, addresses: new Set() },
+        forgottenSends: new Map(),
         givenSide: 'unknown',
       };
       // A Linux "any" capture's interface is named by its index (ifN), not by the capture's IDB.
@@ -406,11 +409,16 @@ export class AnalysisSession {
         if (history.firstSeen === undefined || t < history.firstSeen) history.firstSeen = t;
         if (history.lastSeen === undefined || t > history.lastSeen) history.lastSeen = t;
         history.addresses.add(msg.origin.src.ip).add(msg.origin.dst.ip);
+        const sender = `${msg.origin.src.ip}:${msg.origin.src.port}`;
+        const known = point.forgottenSends.get(sender);
+        if (known === undefined || toSeconds(known.ts) < t) point.forgottenSends.set(sender, { ts: { sec: msg.origin.ts.sec, nsec: msg.origin.ts.nsec }, frame: msg.origin.frames[0] ?? 0, messageId: msg.id });
       }
       point.messages = kept;
       point.keepalives = point.keepalives.filter((k) => recent(k.origin.ts));
       point.framingProblems = point.framingProblems.filter((p) => recent(p.origin.ts));
-      point.icmpErrors = point.icmpErrors.filter((e) => recent(e.ts));
+      // An ICMP error answers a request still held (pinhole-expired cites those after the request).
+      const oldestKept = kept.length > 0 ? Math.min(cutoff, toSeconds(kept[0]!.origin.ts)) : cutoff;
+      point.icmpErrors = point.icmpErrors.filter((e) => toSeconds(e.ts) >= oldestKept);
     }
     const citesForgotten = (finding: Finding) =>
       finding.evidence.some((e) => e.at.some((at) => (at.messageId !== undefined ? forgotten.has(at.messageId) : !recent(at.ts))));
@@ -488,7 +496,7 @@ export class AnalysisSession {
     }
     for (const f of folded.values()) findings.push(foldedFinding(f));
     findings.sort(compareFindings);
-    return { findings, verdict: decideVerdict(findings, correlation, this.sipMessages), findingsPerDialog };
+    return { findings, verdict: decideVerdict(findings, correlation, this.sipMessages, this.forgottenMatched + correlation.pairs.length), findingsPerDialog };
   }
 
   /** Everything read so far, concluded: correlation, findings, verdict. `final` flushes open TCP streams and times transactions out. */

@@ -106,6 +106,17 @@ export interface PointObservations {
   keepalives: SipKeepalive[];
   framingProblems: SipFramingProblem[];
   icmpErrors: IcmpError[];
+  /**
+   * Of the messages an analysis of a long capture forgot, the latest each transport endpoint
+   * ("ip:port") sent: when a phone last kept its NAT mapping alive, after the message is gone.
+   */
+  forgottenSends: ReadonlyMap<string, ForgottenSend>;
+}
+
+export interface ForgottenSend {
+  ts: Timestamp;
+  frame: number;
+  messageId: number;
 }
 
 /** Everything the rules may look at. Rules read; they never change it. */

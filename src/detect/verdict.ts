@@ -19,11 +19,15 @@ function captureHint(correlation: Correlation): string {
   return 'Capture on both sides of the router at the same time (the phone side and the provider side) and pass both files with --inside and --outside.';
 }
 
-export function decideVerdict(findings: Finding[], correlation: Correlation, sipMessages: number): VerdictResult {
+/**
+ * `matchedMessages`: messages matched across the router, those an analysis of a long capture has
+ * forgotten included (correlation.pairs holds only the ones still held).
+ */
+export function decideVerdict(findings: Finding[], correlation: Correlation, sipMessages: number, matchedMessages = correlation.pairs.length): VerdictResult {
   const has = (implies: Implication) => findings.some((f) => f.implies === implies);
   const symptoms = rulesOf(findings, 'symptom');
   const symptomNote = symptoms ? ` Symptoms found: ${symptoms}.` : '';
-  const twoSided = correlation.pairs.length > 0;
+  const twoSided = matchedMessages > 0;
   let verdict: Verdict;
   let reason: string;
   const nextSteps: string[] = [];

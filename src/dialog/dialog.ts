@@ -475,11 +475,15 @@ export class DialogRecord implements MediaOwner {
     return undefined;
   }
 
-  /** Finished dialogs may be summarized by ageOut once idle long enough. */
+  /**
+   * Finished dialogs may be summarized by ageOut once idle long enough. An accepted registration
+   * is finished too: its binding outlives the dialog in the tracker (concludedRefreshes), and
+   * holding every REGISTER exchange until its registration expires held most of a large capture.
+   */
   get finished(): boolean {
     const d = this.dialog;
     if (d.state === 'terminated' || d.state === 'failed' || d.state === 'timed-out') return true;
-    return d.state === 'answered' && (d.kind === 'options' || d.kind === 'message' || d.kind === 'other');
+    return d.state === 'answered' && (d.kind === 'registration' || d.kind === 'options' || d.kind === 'message' || d.kind === 'other');
   }
 
   /** Last SIP or media activity. */

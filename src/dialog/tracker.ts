@@ -24,6 +24,7 @@ import type {
   ObservedMessage,
   Party,
   PointDialogs,
+  RegistrationRefresh,
   Retransmission,
   Transaction,
   TransactionState,
@@ -71,6 +72,8 @@ class PointState {
   readonly records = new Map<Transaction, TxRecord>();
   readonly byMessage = new Map<number, TxRecord>();
   readonly summaries: DialogSummary[] = [];
+  /** Accepted registrations of removed dialogs, while still valid (see PointDialogs.concludedRefreshes). */
+  concludedRefreshes: RegistrationRefresh[] = [];
   lastSeen: Timestamp | undefined;
   dialogCount = 0;
   transactionCount = 0;
@@ -472,6 +475,7 @@ export class DialogTracker {
     let removed = 0;
     for (const point of this.#points.values()) {
       this.#settle(point, now);
+      point.concludedRefreshes = point.concludedRefreshes.filter((r) => stillValid(r, now));
       const keep: DialogRecord[] = [];
       for (const rec of point.dialogs) {
         if (this.#ageing(rec, now) && (only === undefined || only.has(rec.dialog.id))) {
@@ -500,6 +504,7 @@ export class DialogTracker {
     for (const key of rec.indexKeys) if (point.dialogIndex.get(key) === rec) point.dialogIndex.delete(key);
     for (const tx of d.transactions) this.#unindex(point, tx);
     this.#media.release(point.ref, d.id);
+    for (const refresh of d.registration?.refreshes ?? []) if (stillValid(refresh, rec.lastActivity())) point.concludedRefreshes.push(refresh);
     if (point.summaries.length >= this.config.maxSummaries) {
       point.summaries.shift();
       this.#summariesDropped++;
@@ -558,6 +563,7 @@ export class DialogTracker {
       dialogOf: (messageId: number) => point.byMessage.get(messageId)?.dialog.dialog,
       orphanStreams: this.#media.orphanStreams(point.ref.key),
       summaries: point.summaries,
+      concludedRefreshes: point.concludedRefreshes,
     }));
     return {
       points,
@@ -565,6 +571,16 @@ export class DialogTracker {
       stats: this.stats(),
     };
   }
+}
+
+/**
+ * RFC 3261 10.2.1.1: a binding lasts 3600 s when nothing says how long. Only bounds how long the
+ * tracker keeps a removed registration's refresh; detection still reads grantedExpires as given.
+ */
+const DEFAULT_REGISTRATION_SECONDS = 3600;
+
+function stillValid(refresh: RegistrationRefresh, now: Timestamp): boolean {
+  return secondsBetween(refresh.ts, now) < (refresh.grantedExpires ?? DEFAULT_REGISTRATION_SECONDS);
 }
 
 function summarize(d: Dialog): DialogSummary {

@@ -645,6 +645,11 @@ export interface PointDialogs {
   orphanStreams: MediaStream[];
   /** Dialogs removed by ageOut(), in order of removal. */
   summaries: DialogSummary[];
+  /**
+   * The accepted registrations (2xx to REGISTER) of dialogs ageOut() removed, while they are still
+   * valid: a request to such a binding can still show a NAT pinhole that closed early.
+   */
+  concludedRefreshes: RegistrationRefresh[];
 }
 
 /** The stage's result, read by correlation, detection and renderers. Read-only for them. */

@@ -13,7 +13,10 @@ import { analyzeCaptures } from '../../src/analysis/analyze.js';
 import { AnalysisSession, MAX_LISTED_DIALOGS_PER_RULE } from '../../src/analysis/session.js';
 import type { SideAssignment } from '../../src/correlate/types.js';
 import type { DialogConfig } from '../../src/dialog/types.js';
+import { readCapturesInTimeOrder } from '../../src/capture/index.js';
+import type { Finding } from '../../src/detect/types.js';
 import { analysisJson } from '../../src/render/json.js';
+import { projectCapture } from '../helpers/paths.js';
 
 let dir: string;
 let inside: string;
@@ -84,5 +87,58 @@ describe('concluding finished dialogs while reading', () => {
     // The earliest dialogs are the ones listed.
     const firstTimes = listed.map((f) => f.evidence[0]!.at[0]!.ts.sec + f.evidence[0]!.at[0]!.ts.nsec / 1e9);
     expect(Math.max(...firstTimes)).toBeLessThan(1_700_000_000 + 20);
+  });
+});
+
+/**
+ * Reads the lab captures the way a live capture is read: before every frame, whatever finished
+ * more than `retainFinishedSeconds` ago is concluded and forgotten.
+ */
+async function analyzeAgeingEveryFrame(files: string[], retainFinishedSeconds: number) {
+  const session = new AnalysisSession(NO_SIDES, { retainFinishedSeconds });
+  const feeds = files.map((file) => session.addSource(file));
+  const summaries = await readCapturesInTimeOrder(
+    files.map((file, i) => ({
+      source: file,
+      sink: {
+        onInterface: (iface) => feeds[i]!.sink.onInterface(iface),
+        onFrame: (frame) => {
+          session.ageOut(frame.ts);
+          feeds[i]!.sink.onFrame(frame);
+        },
+        onProblem: (problem) => feeds[i]!.sink.onProblem(problem),
+      },
+    })),
+  );
+  for (const [i, file] of files.entries()) {
+    const summary = summaries[i]!;
+    if (summary instanceof Error) throw summary;
+    feeds[i]!.finish({ path: file, format: summary.format, compressed: summary.compressed, bytes: summary.bytesRead, frames: summary.frames, interfaces: summary.interfaces });
+  }
+  return session.result(true);
+}
+
+const NO_SIDES: SideAssignment = { insideFiles: [], outsideFiles: [], insideInterfaces: [], outsideInterfaces: [] };
+const labPair = (scenario: string) => ['inside.pcap', 'outside.pcap'].map((file) => projectCapture(`lab/${scenario}/${file}`));
+
+describe('a registration concluded before the inbound call (kernel NAT lab)', () => {
+  it('still shows the pinhole that closed, citing the same frames as reading whole', async () => {
+    // The 200 OK to REGISTER comes 8 s before the INVITE: with 2 s retention the registration is
+    // concluded and its messages forgotten before the INVITE arrives.
+    const files = labPair('inbound-after-expiry-noalg');
+    const whole = await analyzeCaptures({ files, sides: NO_SIDES });
+    const concluded = await analyzeAgeingEveryFrame(files, 2);
+    expect(concluded.concludedDialogs!.map((d) => d.kind)).toContain('registration');
+    expect(concluded.dialogs.points.flatMap((p) => p.dialogs).map((d) => d.kind)).not.toContain('registration');
+    const pinhole = (findings: Finding[]) => findings.find((f) => f.rule === 'pinhole-expired');
+    expect(pinhole(whole.findings)).toBeDefined();
+    expect(pinhole(concluded.findings)).toEqual(pinhole(whole.findings));
+    expect(concluded.verdict).toEqual(whole.verdict);
+  });
+
+  it('reports no pinhole when the INVITE was answered', async () => {
+    const concluded = await analyzeAgeingEveryFrame(labPair('inbound-binding-alive-noalg'), 2);
+    expect(concluded.concludedDialogs!.map((d) => d.kind)).toContain('registration');
+    expect(concluded.findings.map((f) => f.rule)).not.toContain('pinhole-expired');
   });
 });

@@ -35,18 +35,19 @@ describe.skipIf(!existsSync(routerCapture))('live analysis on a long run', () =>
     await until('the whole capture to be read', () => live.current().stats.packets === file.stats.packets);
     expect(live.current().messages.size).toBe(file.messages.size);
 
-    // Ten seconds after the call ended: the call is summarized at both interfaces; the
-    // registration (granted for an hour) stays.
+    // Ten seconds after the call ended: the call and the accepted registration are summarized at
+    // both interfaces; the registration's binding (granted for an hour) is kept without its messages.
     now = { sec: lastSecond + 11, nsec: 0 };
-    await until('the call to be aged out', () => live.current().dialogs.stats.agedOutDialogs === 2);
+    await until('the call and the registration to be aged out', () => live.current().dialogs.stats.agedOutDialogs === 4);
     const aged = live.current();
-    expect([...aged.messages.values()].every((m) => m.cseq?.method === 'REGISTER')).toBe(true);
+    expect(aged.messages.size).toBe(0);
+    expect(aged.dialogs.points.map((p) => p.concludedRefreshes.length)).toEqual([1, 1]);
     expect(aged.findings.map(findingKey)).toEqual(file.findings.map(findingKey));
 
     live.stop();
     const final = await live.done;
     expect(final.findings.map(findingKey)).toEqual(file.findings.map(findingKey));
     expect(final.verdict.verdict).toBe('alg-detected');
-    expect(final.dialogs.points.map((p) => p.summaries.length)).toEqual([1, 1]);
+    expect(final.dialogs.points.map((p) => p.summaries.length)).toEqual([2, 2]);
   });
 });

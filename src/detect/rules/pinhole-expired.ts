@@ -4,7 +4,7 @@ import type { SipMessage } from '../../sip/types.js';
 import { formatDuration, toSeconds } from '../../util/time.js';
 import { locateFrame } from '../dialog-evidence.js';
 import { FindingCollector, describeMessage, locate } from '../evidence.js';
-import type { DetectionContext, PointObservations, Rule } from '../types.js';
+import type { DetectionContext, EvidenceLocation, PointObservations, Rule } from '../types.js';
 
 function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
   return a.ip === b.ip && a.port === b.port;
@@ -22,15 +22,22 @@ function validRefresh(refreshes: RegistrationRefresh[], binding: Endpoint, at: n
   return found;
 }
 
-/** Last message the phone sent from the binding before `at`: what kept the NAT mapping alive. */
-function lastActivityFrom(messages: SipMessage[], binding: Endpoint, at: number): SipMessage | undefined {
+/**
+ * Last message the phone sent from the binding before `at`, held or forgotten: what kept the NAT
+ * mapping alive. (A forgotten one counts only when it is the binding's latest and came before `at`.)
+ */
+function lastActivityFrom(ctx: DetectionContext, point: PointDialogs, observations: PointObservations, binding: Endpoint, at: number): EvidenceLocation | undefined {
   let last: SipMessage | undefined;
-  for (const msg of messages) {
+  for (const msg of observations.messages) {
     const t = toSeconds(msg.origin.ts);
     if (t >= at) break;
     if (sameEndpoint(msg.origin.src, binding)) last = msg;
   }
-  return last;
+  const forgotten = observations.forgottenSends.get(`${binding.ip}:${binding.port}`);
+  if (forgotten && toSeconds(forgotten.ts) < at && (!last || toSeconds(forgotten.ts) > toSeconds(last.origin.ts))) {
+    return locateFrame(ctx, point, forgotten.frame, forgotten.ts, forgotten.messageId);
+  }
+  return last && locate(ctx, last);
 }
 
 function unanswered(tx: Transaction): boolean {
@@ -69,7 +76,7 @@ export const pinholeExpired: Rule = {
 };
 
 function checkPoint(ctx: DetectionContext, point: PointDialogs, observations: PointObservations, collector: FindingCollector): void {
-  const refreshes = point.dialogs.flatMap((d) => d.registration?.refreshes ?? []);
+  const refreshes = [...point.concludedRefreshes, ...point.dialogs.flatMap((d) => d.registration?.refreshes ?? [])];
   if (refreshes.length === 0) return;
   for (const tx of point.transactions) {
     if (!unanswered(tx)) continue;
@@ -77,8 +84,8 @@ function checkPoint(ctx: DetectionContext, point: PointDialogs, observations: Po
     const at = toSeconds(request.origin.ts);
     const refresh = validRefresh(refreshes, request.origin.dst, at);
     if (!refresh) continue;
-    const last = lastActivityFrom(observations.messages, request.origin.dst, at);
-    const idle = at - toSeconds(last?.origin.ts ?? refresh.ts);
+    const last = lastActivityFrom(ctx, point, observations, request.origin.dst, at);
+    const idle = at - toSeconds(last?.ts ?? refresh.ts);
     const remaining = refresh.grantedExpires !== undefined ? toSeconds(refresh.ts) + refresh.grantedExpires - at : undefined;
     const icmp = observations.icmpErrors.filter(
       (e) => e.quoted && sameEndpoint(e.quoted.dst, request.origin.dst) && toSeconds(e.ts) >= at,
@@ -97,7 +104,7 @@ function checkPoint(ctx: DetectionContext, point: PointDialogs, observations: Po
         `; idle ${formatDuration(idle)} since the phone last sent from ${binding}, so the NAT's UDP timeout is shorter than that;` +
         ` keepalives every ${suggested} s or less would have kept it open`,
       at: [
-        ...(last ? [locate(ctx, last)] : [locateFrame(ctx, point, refresh.frame, refresh.ts, refresh.responseId)]),
+        last ?? locateFrame(ctx, point, refresh.frame, refresh.ts, refresh.responseId),
         locate(ctx, request),
         ...icmp.slice(0, 3).map((e) => locateFrame(ctx, point, e.frameNumber, e.ts)),
       ],
