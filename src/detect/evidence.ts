@@ -43,15 +43,20 @@ export interface FindingTemplate {
  * message of a call is one finding citing each message, not one finding per message.
  */
 export class FindingCollector {
-  private readonly groups = new Map<string, { dialog?: string; evidence: Evidence[]; summary: string }>();
+  private readonly groups = new Map<string, { dialog?: string; evidence: Evidence[]; count: number; summary: string }>();
 
   constructor(private readonly template: FindingTemplate) {}
 
-  add(dialog: string | undefined, summary: string, evidence: Evidence): void {
+  /**
+   * One more piece of evidence for the dialog's finding. Past MAX_EVIDENCE_PER_FINDING it is only
+   * counted, so a rule citing every message may pass a function that builds the evidence when kept.
+   */
+  add(dialog: string | undefined, summary: string, evidence: Evidence | (() => Evidence)): void {
     const key = dialog ?? '';
     let group = this.groups.get(key);
-    if (!group) this.groups.set(key, (group = { dialog, evidence: [], summary }));
-    group.evidence.push(evidence);
+    if (!group) this.groups.set(key, (group = { dialog, evidence: [], count: 0, summary }));
+    group.count++;
+    if (group.evidence.length < MAX_EVIDENCE_PER_FINDING) group.evidence.push(typeof evidence === 'function' ? evidence() : evidence);
   }
 
   findings(): Finding[] {
@@ -62,11 +67,11 @@ export class FindingCollector {
       confidence: this.template.confidence,
       implies: this.template.implies,
       dialog: group.dialog,
-      summary: group.evidence.length > 1 ? `${group.summary} (${group.evidence.length} messages)` : group.summary,
+      summary: group.count > 1 ? `${group.summary} (${group.count} messages)` : group.summary,
       explanation: this.template.explanation,
       advice: this.template.advice,
-      evidence: group.evidence.slice(0, MAX_EVIDENCE_PER_FINDING),
-      moreEvidence: Math.max(0, group.evidence.length - MAX_EVIDENCE_PER_FINDING),
+      evidence: group.evidence,
+      moreEvidence: group.count - group.evidence.length,
     }));
   }
 }

@@ -76,7 +76,7 @@ export function perMessageRule(spec: PerMessageRuleSpec): PerMessageRule {
       const collectors = spec.templates.map((template) => new FindingCollector(template));
       for (const msg of distinctMessages(ctx)) {
         for (const note of notes(msg)) {
-          collectors[note.template ?? 0]!.add(msg.callId, note.summary, { ...note.evidence, at: [locate(ctx, msg, note.span)] });
+          collectors[note.template ?? 0]!.add(msg.callId, note.summary, () => ({ ...note.evidence, at: [locate(ctx, msg, note.span)] }));
         }
       }
       return collectors.flatMap((collector) => collector.findings());
