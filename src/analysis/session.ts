@@ -13,7 +13,7 @@ import { compareFindings, detect, noteMessage, type Detection } from '../detect/
 import type { DetectionContext, Finding, ForgottenSend, PointObservations } from '../detect/types.js';
 import { decideVerdict } from '../detect/verdict.js';
 import { DialogTracker } from '../dialog/index.js';
-import type { DialogConfig } from '../dialog/types.js';
+import type { DialogAnalysis, DialogConfig } from '../dialog/types.js';
 import { SipFramer, type SipKeepalive, type SipMessage } from '../sip/index.js';
 import { toSeconds } from '../util/time.js';
 import { groupDialogs, summarizeGroup, type DialogGroup } from './dialog-groups.js';
@@ -360,7 +360,8 @@ export class AnalysisSession {
   ageOut(now: Timestamp): number {
     // Transactions time out as of now first, so the findings taken below include the timeouts.
     this.dialogs.finish(now);
-    const { result: before, fresh } = this.analyze(false);
+    const before = this.analyzeHeld();
+    const fresh = before.fresh;
     const candidates = new Set(this.dialogs.agingCandidates(now).map((d) => d.id));
     const going: DialogGroup[] = before.dialogGroups.filter((group) => group.dialogs.every((d) => candidates.has(d.id)));
     const goingIds = new Set(going.flatMap((group) => group.dialogs.map((d) => d.id)));
@@ -369,7 +370,7 @@ export class AnalysisSession {
     const inGoingDialog = new Set<number>();
     const inSomeDialog = new Set<number>();
     for (const msg of this.messages.values()) {
-      const dialog = before.dialogs.point(msg.origin.point.key)?.dialogOf(msg.id);
+      const dialog = before.dialogAnalysis.point(msg.origin.point.key)?.dialogOf(msg.id);
       if (dialog === undefined) continue;
       inSomeDialog.add(msg.id);
       if (goingIds.has(dialog.id)) inGoingDialog.add(msg.id);
@@ -499,17 +500,11 @@ export class AnalysisSession {
     return { findings, verdict: decideVerdict(findings, correlation, this.sipMessages, this.forgottenMatched + correlation.pairs.length), findingsPerDialog };
   }
 
-  /** Everything read so far, concluded: correlation, findings, verdict. `final` flushes open TCP streams and times transactions out. */
-  result(final: boolean): AnalysisResult {
-    return this.analyze(final).result;
-  }
-
-  /** The result, and the findings detection made of what the session still holds (before listing limits). */
-  private analyze(final: boolean): { result: AnalysisResult; fresh: Finding[] } {
-    if (final) {
-      this.framer.finish();
-      this.dialogs.finish(this.lastTs ?? { sec: 0, nsec: 0 });
-    }
+  /**
+   * What the session holds, analyzed: dialogs, correlation, the findings detection makes of it
+   * (before listing limits) and the calls grouped across capture points. All a conclusion needs.
+   */
+  private analyzeHeld(): HeldAnalysis {
     const dialogAnalysis = this.dialogs.analysis();
     const pointList = [...this.points.values()];
     const pointMessages: PointMessages[] = pointList.map((p) => ({ ref: p.ref, interfaceName: p.interfaceName, messages: p.messages, forgotten: p.forgotten }));
@@ -528,6 +523,17 @@ export class AnalysisSession {
       message: (id) => this.messages.get(id),
     };
     const fresh = detect(ctx, this.sipMessages).findings;
+    const dialogGroups = groupDialogs(dialogAnalysis, correlation.pairs, (key) => this.points.get(key)?.side ?? 'unknown');
+    return { dialogAnalysis, correlation, fresh, dialogGroups };
+  }
+
+  /** Everything read so far, concluded: correlation, findings, verdict. `final` flushes open TCP streams and times transactions out. */
+  result(final: boolean): AnalysisResult {
+    if (final) {
+      this.framer.finish();
+      this.dialogs.finish(this.lastTs ?? { sec: 0, nsec: 0 });
+    }
+    const { dialogAnalysis, correlation, fresh, dialogGroups } = this.analyzeHeld();
     const { findings, verdict, findingsPerDialog } = this.withRetainedFindings(fresh, correlation);
 
     const decodeTotals: DecodeStats = structuredClone(this.finishedDecodeStats);
@@ -546,8 +552,7 @@ export class AnalysisSession {
     const unreadable = this.files.filter((f) => f.error).length;
     if (unreadable > 0) skipped['file-not-analyzed'] = unreadable;
 
-    const dialogGroups = groupDialogs(dialogAnalysis, correlation.pairs, (key) => this.points.get(key)?.side ?? 'unknown');
-    const result: AnalysisResult = {
+    return {
       files: [...this.files],
       points: correlation.points,
       correlation,
@@ -572,7 +577,6 @@ export class AnalysisSession {
         droppedMessages: this.forgottenDropped + correlation.dropped.length,
       },
     };
-    return { result, fresh };
   }
 }
 
@@ -604,6 +608,13 @@ function foldedFinding(folded: FoldedFindings): Finding {
     evidence: [],
     moreEvidence: folded.evidence,
   };
+}
+
+interface HeldAnalysis {
+  dialogAnalysis: DialogAnalysis;
+  correlation: Correlation;
+  fresh: Finding[];
+  dialogGroups: DialogGroup[];
 }
 
 /** Clock offset samples between two points: how many, their range, and the offset estimated from them. */
