@@ -231,22 +231,10 @@ export class AnalysisSession {
    */
   private clockOffsetSamples(pairs: MessagePair[], only?: Set<number>): Map<string, OffsetSamples> {
     const samples = new Map<string, OffsetSamples>();
-    if (pairs.length === 0) return samples;
-    const keyCounts = new Map<string, Map<string, number>>();
-    for (const point of this.points.values()) {
-      const counts = new Map<string, number>();
-      for (const msg of point.messages) {
-        const key = matchKey(msg);
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
-      keyCounts.set(point.key, counts);
-    }
     for (const pair of pairs) {
-      if (only && !only.has(pair.inside.id)) continue;
+      if (!pair.soleCopies || (only && !only.has(pair.inside.id))) continue;
       const insideKey = pair.inside.origin.point.key;
       const outsideKey = pair.outside.origin.point.key;
-      const key = matchKey(pair.inside);
-      if (keyCounts.get(insideKey)?.get(key) !== 1 || keyCounts.get(outsideKey)?.get(matchKey(pair.outside)) !== 1) continue;
       const delta = toSeconds(pair.outside.origin.ts) - toSeconds(pair.inside.origin.ts);
       const pointPair = `${insideKey}\u0000${outsideKey}`;
       const known = samples.get(pointPair);

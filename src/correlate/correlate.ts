@@ -156,6 +156,7 @@ function pairPoints(inside: PointMessages, outside: PointMessages, insideInfo: C
         diffs,
         translated: diffs.some((d) => d.area === 'transport'),
         proxied,
+        soleCopies: insideList.length === 1 && outsideList.length === 1,
       });
     }
   }

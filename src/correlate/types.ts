@@ -71,6 +71,8 @@ export interface MessagePair {
    * (an extra Via hop): payload differences are then expected and are not ALG evidence.
    */
   proxied: boolean;
+  /** The pair's key occurs once at each point (no retransmission to confuse): a clock offset sample. */
+  soleCopies: boolean;
 }
 
 export interface DroppedMessage {

@@ -48,13 +48,14 @@ export class FindingCollector {
   constructor(private readonly template: FindingTemplate) {}
 
   /**
-   * One more piece of evidence for the dialog's finding. Past MAX_EVIDENCE_PER_FINDING it is only
-   * counted, so a rule citing every message may pass a function that builds the evidence when kept.
+   * One more piece of evidence for the dialog's finding (the summary of its first one stands for
+   * the finding). Past MAX_EVIDENCE_PER_FINDING evidence is only counted, so a rule citing every
+   * message may pass functions that build the summary and the evidence when they are kept.
    */
-  add(dialog: string | undefined, summary: string, evidence: Evidence | (() => Evidence)): void {
+  add(dialog: string | undefined, summary: string | (() => string), evidence: Evidence | (() => Evidence)): void {
     const key = dialog ?? '';
     let group = this.groups.get(key);
-    if (!group) this.groups.set(key, (group = { dialog, evidence: [], count: 0, summary }));
+    if (!group) this.groups.set(key, (group = { dialog, evidence: [], count: 0, summary: typeof summary === 'function' ? summary() : summary }));
     group.count++;
     if (group.evidence.length < MAX_EVIDENCE_PER_FINDING) group.evidence.push(typeof evidence === 'function' ? evidence() : evidence);
   }

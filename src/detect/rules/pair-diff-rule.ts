@@ -25,14 +25,14 @@ export function pairDiffRule(spec: PairDiffRuleSpec): Rule {
         if (pair.proxied) continue;
         for (const diff of pair.diffs) {
           if (!spec.matches(diff, pair)) continue;
-          collector.add(pair.inside.callId, spec.summarize(diff, pair), {
+          collector.add(pair.inside.callId, () => spec.summarize(diff, pair), () => ({
             message: describeMessage(pair.inside),
             callId: pair.inside.callId,
             field: diff.field,
             inside: diff.inside?.text,
             outside: diff.outside?.text,
             at: [locate(ctx, pair.inside, diff.inside?.span), locate(ctx, pair.outside, diff.outside?.span)],
-          });
+          }));
         }
       }
       return collector.findings();
