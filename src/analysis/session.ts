@@ -238,7 +238,13 @@ export class AnalysisSession {
       const delta = toSeconds(pair.outside.origin.ts) - toSeconds(pair.inside.origin.ts);
       const pointPair = `${insideKey}\u0000${outsideKey}`;
       const known = samples.get(pointPair);
-      samples.set(pointPair, known ? mergeSamples(known, { insideKey, outsideKey, count: 1, low: delta, high: delta, offsetSeconds: known.offsetSeconds }) : { insideKey, outsideKey, count: 1, low: delta, high: delta, offsetSeconds: delta });
+      if (known === undefined) {
+        samples.set(pointPair, { insideKey, outsideKey, count: 1, low: delta, high: delta, offsetSeconds: delta });
+      } else {
+        known.count++;
+        if (delta < known.low) known.low = delta;
+        if (delta > known.high) known.high = delta;
+      }
     }
     return samples;
   }
