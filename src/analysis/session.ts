@@ -8,12 +8,12 @@ import type { CaptureInterface, CaptureProblem, CaptureSink, Timestamp } from '.
 import { compareCopies, correlate, matchKey } from '../correlate/correlate.js';
 import { assignSides } from '../correlate/sides.js';
 import type { ClockOffset, Correlation, MessagePair, PointHistory, PointMessages, Side, SideAssignment } from '../correlate/types.js';
-import { PacketDecoder, type CapturePointRef, type DecodeStats } from '../decode/index.js';
+import { PacketDecoder, formatEndpoint, type CapturePointRef, type DecodeStats } from '../decode/index.js';
 import { compareFindings, detect, noteMessage, type Detection } from '../detect/detect.js';
 import type { DetectionContext, Finding, ForgottenSend, PointObservations } from '../detect/types.js';
 import { decideVerdict } from '../detect/verdict.js';
 import { DialogTracker } from '../dialog/index.js';
-import type { DialogAnalysis, DialogConfig } from '../dialog/types.js';
+import type { DialogAnalysis, DialogConfig, RegistrationRefresh } from '../dialog/types.js';
 import { SipFramer, type SipKeepalive, type SipMessage } from '../sip/index.js';
 import { toSeconds } from '../util/time.js';
 import { groupDialogs, summarizeGroup, type DialogGroup } from './dialog-groups.js';
@@ -404,7 +404,7 @@ export class AnalysisSession {
         if (history.firstSeen === undefined || t < history.firstSeen) history.firstSeen = t;
         if (history.lastSeen === undefined || t > history.lastSeen) history.lastSeen = t;
         history.addresses.add(msg.origin.src.ip).add(msg.origin.dst.ip);
-        const sender = `${msg.origin.src.ip}:${msg.origin.src.port}`;
+        const sender = formatEndpoint(msg.origin.src.ip, msg.origin.src.port);
         const known = point.forgottenSends.get(sender);
         if (known === undefined || toSeconds(known.ts) < t) point.forgottenSends.set(sender, { ts: { sec: msg.origin.ts.sec, nsec: msg.origin.ts.nsec }, frame: msg.origin.frames[0] ?? 0, messageId: msg.id });
       }
@@ -418,7 +418,26 @@ export class AnalysisSession {
     const citesForgotten = (finding: Finding) =>
       finding.evidence.some((e) => e.at.some((at) => (at.messageId !== undefined ? forgotten.has(at.messageId) : !recent(at.ts))));
     for (const finding of fresh) if (citesForgotten(finding)) this.retainFinding(finding);
+    this.keepSendsOfRegisteredBindings();
     return removed;
+  }
+
+  /**
+   * Forgotten sends only matter from a binding whose registration is still valid (pinhole-expired):
+   * the others go, so a long run meeting ever new NAT ports does not grow without bound.
+   */
+  private keepSendsOfRegisteredBindings(): void {
+    for (const pointDialogs of this.dialogs.analysis().points) {
+      const point = this.points.get(pointDialogs.point.key);
+      if (!point || point.forgottenSends.size === 0) continue;
+      const registered = new Set<string>();
+      const note = (refreshes: readonly RegistrationRefresh[]) => {
+        for (const r of refreshes) registered.add(formatEndpoint(r.src.ip, r.src.port));
+      };
+      note(pointDialogs.concludedRefreshes);
+      for (const d of pointDialogs.dialogs) note(d.registration?.refreshes ?? []);
+      for (const sender of point.forgottenSends.keys()) if (!registered.has(sender)) point.forgottenSends.delete(sender);
+    }
   }
 
   /**

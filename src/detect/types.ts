@@ -107,8 +107,8 @@ export interface PointObservations {
   framingProblems: SipFramingProblem[];
   icmpErrors: IcmpError[];
   /**
-   * Of the messages an analysis of a long capture forgot, the latest each transport endpoint
-   * ("ip:port") sent: when a phone last kept its NAT mapping alive, after the message is gone.
+   * Of the messages an analysis of a long capture forgot, the latest each transport endpoint sent,
+   * by formatEndpoint text: when a phone last kept its NAT mapping alive, after the message is gone.
    */
   forgottenSends: ReadonlyMap<string, ForgottenSend>;
 }

@@ -1,4 +1,4 @@
-import type { Endpoint } from '../../decode/types.js';
+import { formatEndpoint, type Endpoint } from '../../decode/index.js';
 import type { PointDialogs, RegistrationRefresh, Transaction } from '../../dialog/types.js';
 import type { SipMessage } from '../../sip/types.js';
 import { formatDuration, toSeconds } from '../../util/time.js';
@@ -33,7 +33,7 @@ function lastActivityFrom(ctx: DetectionContext, point: PointDialogs, observatio
     if (t >= at) break;
     if (sameEndpoint(msg.origin.src, binding)) last = msg;
   }
-  const forgotten = observations.forgottenSends.get(`${binding.ip}:${binding.port}`);
+  const forgotten = observations.forgottenSends.get(formatEndpoint(binding.ip, binding.port));
   if (forgotten && toSeconds(forgotten.ts) < at && (!last || toSeconds(forgotten.ts) > toSeconds(last.origin.ts))) {
     return locateFrame(ctx, point, forgotten.frame, forgotten.ts, forgotten.messageId);
   }
