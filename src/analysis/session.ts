@@ -13,7 +13,7 @@ import { compareFindings, detect, noteMessage, type Detection } from '../detect/
 import type { DetectionContext, Finding, ForgottenSend, PointObservations } from '../detect/types.js';
 import { decideVerdict } from '../detect/verdict.js';
 import { DialogTracker } from '../dialog/index.js';
-import type { DialogAnalysis, DialogConfig, RegistrationRefresh } from '../dialog/types.js';
+import type { DialogAnalysis, DialogConfig } from '../dialog/types.js';
 import { SipFramer, type SipKeepalive, type SipMessage } from '../sip/index.js';
 import { toSeconds } from '../util/time.js';
 import { groupDialogs, summarizeGroup, type DialogGroup } from './dialog-groups.js';
@@ -427,15 +427,9 @@ export class AnalysisSession {
    * the others go, so a long run meeting ever new NAT ports does not grow without bound.
    */
   private keepSendsOfRegisteredBindings(): void {
-    for (const pointDialogs of this.dialogs.analysis().points) {
-      const point = this.points.get(pointDialogs.point.key);
-      if (!point || point.forgottenSends.size === 0) continue;
-      const registered = new Set<string>();
-      const note = (refreshes: readonly RegistrationRefresh[]) => {
-        for (const r of refreshes) registered.add(formatEndpoint(r.src.ip, r.src.port));
-      };
-      note(pointDialogs.concludedRefreshes);
-      for (const d of pointDialogs.dialogs) note(d.registration?.refreshes ?? []);
+    for (const point of this.points.values()) {
+      if (point.forgottenSends.size === 0) continue;
+      const registered = new Set(this.dialogs.acceptedRegistrations(point.key).map((r) => formatEndpoint(r.src.ip, r.src.port)));
       for (const sender of point.forgottenSends.keys()) if (!registered.has(sender)) point.forgottenSends.delete(sender);
     }
   }

@@ -479,7 +479,7 @@ export class DialogTracker {
       const keep: DialogRecord[] = [];
       for (const rec of point.dialogs) {
         if (this.#ageing(rec, now) && (only === undefined || only.has(rec.dialog.id))) {
-          this.#remove(point, rec);
+          this.#remove(point, rec, now);
           removed++;
         } else {
           keep.push(rec);
@@ -495,7 +495,7 @@ export class DialogTracker {
     return (rec.finished && idle >= this.config.retainFinishedSeconds) || idle >= this.config.idleSeconds;
   }
 
-  #remove(point: PointState, rec: DialogRecord): void {
+  #remove(point: PointState, rec: DialogRecord, now: Timestamp): void {
     const d = rec.dialog;
     this.#agedOut++;
     this.#agedKinds[d.kind]++;
@@ -504,7 +504,7 @@ export class DialogTracker {
     for (const key of rec.indexKeys) if (point.dialogIndex.get(key) === rec) point.dialogIndex.delete(key);
     for (const tx of d.transactions) this.#unindex(point, tx);
     this.#media.release(point.ref, d.id);
-    for (const refresh of d.registration?.refreshes ?? []) if (stillValid(refresh, rec.lastActivity())) point.concludedRefreshes.push(refresh);
+    for (const refresh of d.registration?.refreshes ?? []) if (stillValid(refresh, now)) point.concludedRefreshes.push(refresh);
     if (point.summaries.length >= this.config.maxSummaries) {
       point.summaries.shift();
       this.#summariesDropped++;
@@ -553,6 +553,16 @@ export class DialogTracker {
     };
   }
 
+  /**
+   * The accepted registrations a capture point still knows: those of removed dialogs while valid,
+   * then the live dialogs'. Cheaper than analysis() for a caller that needs only these.
+   */
+  acceptedRegistrations(pointKey: string): RegistrationRefresh[] {
+    const point = this.#points.get(pointKey);
+    if (!point) return [];
+    return [...point.concludedRefreshes, ...point.dialogs.flatMap((r) => r.dialog.registration?.refreshes ?? [])];
+  }
+
   /** The stage's result (live: it reflects later input). */
   analysis(): DialogAnalysis {
     const points: PointDialogs[] = [...this.#points.values()].map((point) => ({
@@ -564,6 +574,7 @@ export class DialogTracker {
       orphanStreams: this.#media.orphanStreams(point.ref.key),
       summaries: point.summaries,
       concludedRefreshes: point.concludedRefreshes,
+      acceptedRegistrations: () => this.acceptedRegistrations(point.ref.key),
     }));
     return {
       points,

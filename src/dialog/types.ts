@@ -650,6 +650,8 @@ export interface PointDialogs {
    * valid: a request to such a binding can still show a NAT pinhole that closed early.
    */
   concludedRefreshes: RegistrationRefresh[];
+  /** concludedRefreshes, then the accepted registrations of the live dialogs. */
+  acceptedRegistrations(): RegistrationRefresh[];
 }
 
 /** The stage's result, read by correlation, detection and renderers. Read-only for them. */

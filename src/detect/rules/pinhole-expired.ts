@@ -76,7 +76,7 @@ export const pinholeExpired: Rule = {
 };
 
 function checkPoint(ctx: DetectionContext, point: PointDialogs, observations: PointObservations, collector: FindingCollector): void {
-  const refreshes = [...point.concludedRefreshes, ...point.dialogs.flatMap((d) => d.registration?.refreshes ?? [])];
+  const refreshes = point.acceptedRegistrations();
   if (refreshes.length === 0) return;
   for (const tx of point.transactions) {
     if (!unanswered(tx)) continue;
