@@ -6,7 +6,7 @@
  */
 import type { CaptureInterface, CaptureProblem, CaptureSink, Timestamp } from '../capture/types.js';
 import { compareCopies, correlate, matchKey } from '../correlate/correlate.js';
-import { assignSides } from '../correlate/sides.js';
+import { AddressProfile, assignSides } from '../correlate/sides.js';
 import type { ClockOffset, Correlation, MessagePair, PointHistory, PointMessages, Side, SideAssignment } from '../correlate/types.js';
 import { PacketDecoder, formatEndpoint, type CapturePointRef, type DecodeStats } from '../decode/index.js';
 import { compareFindings, detect, noteMessage, type Detection } from '../detect/detect.js';
@@ -24,7 +24,11 @@ interface PointState extends PointObservations {
   interfaceName?: string;
   /** What is kept of the messages ageOut() forgot: they still count for the point. */
   forgotten: PointHistory;
+  /** Packet addresses of every message seen here, held or forgotten (kept as they arrive: see correlate's seenAddresses). */
+  seenAddresses: AddressProfile;
   forgottenSends: Map<string, ForgottenSend>;
+  /** forgottenSends is pruned when it reaches this size (keepSendsOfRegisteredBindings). */
+  pruneSendsAt: number;
   /** The side the user gave this point (file or interface), before any inference. */
   givenSide: Side;
 }
@@ -43,6 +47,9 @@ export const CONCLUDE_ABOVE_MESSAGES = 10_000;
  * a new entry). Only matters above CONCLUDE_ABOVE_MESSAGES.
  */
 export const FILE_DIALOG_CONFIG: Readonly<Partial<DialogConfig>> = { retainFinishedSeconds: 32, idleSeconds: 300, maxSummaries: 1000 };
+
+/** Forgotten sends a point keeps before the first pruning (keepSendsOfRegisteredBindings). */
+const MIN_SENDS_BEFORE_PRUNING = 1024;
 
 /** Messages remembered by correlation key to find a message's copy at another point as it arrives. */
 const RECENT_COPIES = 4096;
@@ -197,8 +204,10 @@ export class AnalysisSession {
         keepalives: [],
         framingProblems: [],
         icmpErrors: [],
-        forgotten: { messages: 0, addresses: new Set() },
+        forgotten: { messages: 0 },
+        seenAddresses: new AddressProfile(),
         forgottenSends: new Map(),
+        pruneSendsAt: MIN_SENDS_BEFORE_PRUNING,
         givenSide: 'unknown',
       };
       // A Linux "any" capture's interface is named by its index (ifN), not by the capture's IDB.
@@ -216,7 +225,9 @@ export class AnalysisSession {
     this.lastTs = later(this.lastTs, message.origin.ts);
     for (const defect of message.defects) this.sipDefectCounts[defect.code] = (this.sipDefectCounts[defect.code] ?? 0) + 1;
     this.messages.set(message.id, message);
-    this.pointOf(message.origin.point).messages.push(message);
+    const point = this.pointOf(message.origin.point);
+    point.messages.push(message);
+    point.seenAddresses.addMessage(message);
     this.dialogs.onMessage(message);
     // Correlation keys, per-message findings and the comparison with the copy at the other side of
     // the router are worked out now, while the headers are parsed: a large capture's messages are
@@ -403,7 +414,6 @@ export class AnalysisSession {
         history.messages++;
         if (history.firstSeen === undefined || t < history.firstSeen) history.firstSeen = t;
         if (history.lastSeen === undefined || t > history.lastSeen) history.lastSeen = t;
-        history.addresses.add(msg.origin.src.ip).add(msg.origin.dst.ip);
         const sender = formatEndpoint(msg.origin.src.ip, msg.origin.src.port);
         const known = point.forgottenSends.get(sender);
         if (known === undefined || toSeconds(known.ts) < t) point.forgottenSends.set(sender, { ts: { sec: msg.origin.ts.sec, nsec: msg.origin.ts.nsec }, frame: msg.origin.frames[0] ?? 0, messageId: msg.id });
@@ -424,13 +434,17 @@ export class AnalysisSession {
 
   /**
    * Forgotten sends only matter from a binding whose registration is still valid (pinhole-expired):
-   * the others go, so a long run meeting ever new NAT ports does not grow without bound.
+   * the others go, so a long run meeting ever new NAT ports does not grow without bound. Done once
+   * a point's sends have doubled since the last pruning (listing every valid registration at each
+   * conclusion cost more than the pruning saves); a stale send never decides anything, since a
+   * binding registered again sends that REGISTER, which is later.
    */
   private keepSendsOfRegisteredBindings(): void {
     for (const point of this.points.values()) {
-      if (point.forgottenSends.size === 0) continue;
+      if (point.forgottenSends.size < point.pruneSendsAt) continue;
       const registered = new Set(this.dialogs.acceptedRegistrations(point.key).map((r) => formatEndpoint(r.src.ip, r.src.port)));
       for (const sender of point.forgottenSends.keys()) if (!registered.has(sender)) point.forgottenSends.delete(sender);
+      point.pruneSendsAt = Math.max(MIN_SENDS_BEFORE_PRUNING, 2 * point.forgottenSends.size);
     }
   }
 
@@ -514,7 +528,7 @@ export class AnalysisSession {
   private analyzeHeld(): HeldAnalysis {
     const dialogAnalysis = this.dialogs.analysis();
     const pointList = [...this.points.values()];
-    const pointMessages: PointMessages[] = pointList.map((p) => ({ ref: p.ref, interfaceName: p.interfaceName, messages: p.messages, forgotten: p.forgotten }));
+    const pointMessages: PointMessages[] = pointList.map((p) => ({ ref: p.ref, interfaceName: p.interfaceName, messages: p.messages, forgotten: p.forgotten, seenAddresses: p.seenAddresses }));
     const correlation = correlate(pointMessages, this.sides);
     for (const info of correlation.points) this.pointOf(info.ref).side = info.side;
     if (this.forgottenOffsets.size > 0) correlation.clockOffsets = this.withForgottenOffsets(correlation);

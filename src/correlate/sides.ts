@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { isNatHidden, isPublic } from '../util/address.js';
+import type { SipMessage } from '../sip/types.js';
 import type { CapturePointInfo, PointMessages, SideAssignment } from './types.js';
 
 function sameFile(a: string, b: string): boolean {
@@ -21,23 +22,28 @@ function timeOf(seconds: { sec: number; nsec: number }): number {
   return seconds.sec + seconds.nsec / 1e9;
 }
 
-interface AddressProfile {
-  hidden: Set<string>;
-  public: Set<string>;
+/** The packet addresses a capture point's SIP travelled between, as far as they tell its side. */
+export class AddressProfile {
+  readonly hidden = new Set<string>();
+  readonly public = new Set<string>();
+
+  /** Notes the packet source and destination of one message. */
+  addMessage(msg: SipMessage): void {
+    this.#add(msg.origin.src.ip);
+    this.#add(msg.origin.dst.ip);
+  }
+
+  #add(ip: string): void {
+    if (this.hidden.has(ip) || this.public.has(ip)) return;
+    if (isNatHidden(ip)) this.hidden.add(ip);
+    else if (isPublic(ip)) this.public.add(ip);
+  }
 }
 
 function addressProfile(point: PointMessages): AddressProfile {
-  const profile: AddressProfile = { hidden: new Set(), public: new Set() };
-  const add = (ip: string) => {
-    if (profile.hidden.has(ip) || profile.public.has(ip)) return;
-    if (isNatHidden(ip)) profile.hidden.add(ip);
-    else if (isPublic(ip)) profile.public.add(ip);
-  };
-  for (const msg of point.messages) {
-    add(msg.origin.src.ip);
-    add(msg.origin.dst.ip);
-  }
-  for (const ip of point.forgotten?.addresses ?? []) add(ip);
+  if (point.seenAddresses) return point.seenAddresses;
+  const profile = new AddressProfile();
+  for (const msg of point.messages) profile.addMessage(msg);
   return profile;
 }
 

@@ -3,6 +3,7 @@
  * message at an inside and an outside point (without trusting Call-ID), estimates the clock offset
  * between capture files, and diffs each matched pair field by field.
  */
+import type { AddressProfile } from './sides.js';
 import type { CapturePointRef } from '../decode/types.js';
 import type { ByteSpan, SipMessage } from '../sip/types.js';
 
@@ -110,6 +111,12 @@ export interface PointMessages {
    * they still count for the point's message total, time span and side.
    */
   forgotten?: PointHistory;
+  /**
+   * The packet addresses of every message the point has seen, held or forgotten, when the caller
+   * keeps them as messages arrive (an analysis that correlates again and again); otherwise they are
+   * worked out from `messages`.
+   */
+  seenAddresses?: AddressProfile;
 }
 
 /** What is kept of a capture point's messages once they are forgotten. */
@@ -118,6 +125,4 @@ export interface PointHistory {
   /** Capture time covered, in seconds since the epoch. */
   firstSeen?: number;
   lastSeen?: number;
-  /** Packet addresses of the forgotten messages (sources and destinations), each once. */
-  addresses: Set<string>;
 }
