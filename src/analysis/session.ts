@@ -365,8 +365,7 @@ export class AnalysisSession {
   ageOut(now: Timestamp): number {
     // Transactions time out as of now first, so the findings taken below include the timeouts.
     this.dialogs.finish(now);
-    const before = this.analyzeHeld();
-    const fresh = before.fresh;
+    const before = this.holdings();
     const candidates = new Set(this.dialogs.agingCandidates(now).map((d) => d.id));
     const going: DialogGroup[] = before.dialogGroups.filter((group) => group.dialogs.every((d) => candidates.has(d.id)));
     const goingIds = new Set(going.flatMap((group) => group.dialogs.map((d) => d.id)));
@@ -380,9 +379,6 @@ export class AnalysisSession {
       inSomeDialog.add(msg.id);
       if (goingIds.has(dialog.id)) inGoingDialog.add(msg.id);
     }
-    const removed = this.dialogs.ageOut(now, goingIds);
-    this.recordConcluded(going, fresh);
-
     const cutoff = toSeconds(now) - this.dialogs.config.retainFinishedSeconds;
     const forgettable = (msg: SipMessage) => inGoingDialog.has(msg.id) || (!inSomeDialog.has(msg.id) && toSeconds(msg.origin.ts) < cutoff);
     const partner = new Map<number, SipMessage>();
@@ -392,6 +388,11 @@ export class AnalysisSession {
       const other = partner.get(msg.id);
       if (forgettable(msg) && (other === undefined || forgettable(other))) forgotten.add(msg.id);
     }
+    // Only findings citing what is forgotten are kept from this run (see DetectionContext.concluding).
+    const fresh = this.detectHeld(before, forgotten);
+    const removed = this.dialogs.ageOut(now, goingIds);
+    this.recordConcluded(going, fresh);
+
     for (const pair of before.correlation.pairs) if (forgotten.has(pair.inside.id)) this.forgottenMatched++;
     for (const drop of before.correlation.dropped) if (forgotten.has(drop.message.id)) this.forgottenDropped++;
     for (const [key, samples] of this.clockOffsetSamples(before.correlation.pairs, forgotten)) {
@@ -521,31 +522,32 @@ export class AnalysisSession {
     return { findings, verdict: decideVerdict(findings, correlation, this.sipMessages, this.forgottenMatched + correlation.pairs.length), findingsPerDialog };
   }
 
-  /**
-   * What the session holds, analyzed: dialogs, correlation, the findings detection makes of it
-   * (before listing limits) and the calls grouped across capture points. All a conclusion needs.
-   */
-  private analyzeHeld(): HeldAnalysis {
+  /** What the session holds: dialogs, correlation, and the calls grouped across capture points. */
+  private holdings(): Holdings {
     const dialogAnalysis = this.dialogs.analysis();
     const pointList = [...this.points.values()];
     const pointMessages: PointMessages[] = pointList.map((p) => ({ ref: p.ref, interfaceName: p.interfaceName, messages: p.messages, forgotten: p.forgotten, seenAddresses: p.seenAddresses }));
     const correlation = correlate(pointMessages, this.sides);
     for (const info of correlation.points) this.pointOf(info.ref).side = info.side;
     if (this.forgottenOffsets.size > 0) correlation.clockOffsets = this.withForgottenOffsets(correlation);
+    const dialogGroups = groupDialogs(dialogAnalysis, correlation.pairs, (key) => this.points.get(key)?.side ?? 'unknown');
+    return { dialogAnalysis, correlation, dialogGroups };
+  }
 
+  /** The findings detection makes of what is held, before listing limits (`concluding`: see DetectionContext). */
+  private detectHeld(held: Holdings, concluding?: ReadonlySet<number>): Finding[] {
     const ctx: DetectionContext = {
-      correlation,
-      points: pointList,
-      dialogs: dialogAnalysis,
+      correlation: held.correlation,
+      points: [...this.points.values()],
+      dialogs: held.dialogAnalysis,
       pointInfo: (key) => {
         const point = this.points.get(key);
         return { side: point?.side ?? 'unknown', source: point?.source ?? key };
       },
       message: (id) => this.messages.get(id),
+      concluding,
     };
-    const fresh = detect(ctx, this.sipMessages).findings;
-    const dialogGroups = groupDialogs(dialogAnalysis, correlation.pairs, (key) => this.points.get(key)?.side ?? 'unknown');
-    return { dialogAnalysis, correlation, fresh, dialogGroups };
+    return detect(ctx, this.sipMessages).findings;
   }
 
   /** Everything read so far, concluded: correlation, findings, verdict. `final` flushes open TCP streams and times transactions out. */
@@ -554,7 +556,9 @@ export class AnalysisSession {
       this.framer.finish();
       this.dialogs.finish(this.lastTs ?? { sec: 0, nsec: 0 });
     }
-    const { dialogAnalysis, correlation, fresh, dialogGroups } = this.analyzeHeld();
+    const held = this.holdings();
+    const { dialogAnalysis, correlation, dialogGroups } = held;
+    const fresh = this.detectHeld(held);
     const { findings, verdict, findingsPerDialog } = this.withRetainedFindings(fresh, correlation);
 
     const decodeTotals: DecodeStats = structuredClone(this.finishedDecodeStats);
@@ -631,10 +635,9 @@ function foldedFinding(folded: FoldedFindings): Finding {
   };
 }
 
-interface HeldAnalysis {
+interface Holdings {
   dialogAnalysis: DialogAnalysis;
   correlation: Correlation;
-  fresh: Finding[];
   dialogGroups: DialogGroup[];
 }
 

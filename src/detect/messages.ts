@@ -11,14 +11,19 @@ import type { DetectionContext, Evidence, Rule, RuleId } from './types.js';
 
 const distinctByContext = new WeakMap<DetectionContext, SipMessage[]>();
 
-/** The distinct messages of the context, worked out once per detection run and shared by the rules. */
+/**
+ * The distinct messages of the context (of ctx.concluding only, when set), worked out once per
+ * detection run and shared by the rules.
+ */
 export function distinctMessages(ctx: DetectionContext): readonly SipMessage[] {
   let distinct = distinctByContext.get(ctx);
   if (distinct === undefined) {
     distinct = [];
+    const only = ctx.concluding;
     for (const point of ctx.points) {
       const seen = new Set<string>();
       for (const msg of point.messages) {
+        if (only !== undefined && !only.has(msg.id)) continue;
         const key = matchKey(msg);
         if (seen.has(key)) continue;
         seen.add(key);

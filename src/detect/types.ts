@@ -128,6 +128,12 @@ export interface DetectionContext {
   pointInfo(key: string): { side: Side; source: string };
   /** Any SIP message of the analysis by SipMessage.id (retransmitted copies included). */
   message(id: number): SipMessage | undefined;
+  /**
+   * Set when an analysis concludes part of what it holds: the ids of the messages it is about to
+   * forget. Only findings citing them are kept from such a run, so rules that judge each message
+   * or each matched pair on its own visit only these (a pair's two copies are forgotten together).
+   */
+  concluding?: ReadonlySet<number>;
 }
 
 export interface Rule {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AnalysisSession } from '../../src/analysis/session.js';
 import type { SideAssignment } from '../../src/correlate/types.js';
+import { detect } from '../../src/detect/detect.js';
+import type { DetectionContext, Finding } from '../../src/detect/types.js';
 import type { SipMessage } from '../../src/sip/types.js';
 import { INSIDE, OUTSIDE, TwoPoints, ack, invite } from '../correlate/helpers.js';
 
@@ -130,5 +132,56 @@ describe('one-sided evidence', () => {
     const result = conclude([]);
     expect(result.verdict.verdict).toBe('inconclusive');
     expect(result.verdict.reason).toContain('No SIP');
+  });
+});
+
+describe('a conclusion of part of what is held (DetectionContext.concluding)', () => {
+  it('has per-message and per-pair rules cite only the messages about to be forgotten, and the other rules all', () => {
+    const w = new TwoPoints();
+    const going = invite('192.168.10.2', { callId: 'going@192.168.10.2', branch: 'z9hG4bKgoing' });
+    const staying = invite('192.168.10.2', { callId: 'staying@192.168.10.2', branch: 'z9hG4bKstaying' }).replaceAll('tag=1928301774', 'tag=staying1');
+    const messages = [
+      w.at(INSIDE, going, PHONE, PROVIDER, 0),
+      w.at(OUTSIDE, going.replaceAll('192.168.10.2:5060', '203.0.113.1:5060'), NAT, PROVIDER, 0.001),
+      w.at(INSIDE, staying, PHONE, PROVIDER, 1),
+      w.at(OUTSIDE, staying.replaceAll('192.168.10.2:5060', '203.0.113.1:5060'), NAT, PROVIDER, 1.001),
+      // The staying call's ACK never leaves the router, and a later INVITE is seen only outside
+      // (message-dropped, a rule over every held message).
+      w.at(INSIDE, ack('192.168.10.2').replace('a84b4c76e66710@', 'staying@').replace('tag=1928301774', 'tag=staying1'), PHONE, PROVIDER, 1.2),
+      w.at(OUTSIDE, invite('203.0.113.1', { callId: 'later@192.168.10.2', branch: 'z9hG4bKlater' }), NAT, PROVIDER, 3),
+    ];
+    const result = conclude(messages);
+    const context = (concluding?: Set<number>): DetectionContext => ({
+      correlation: result.correlation,
+      points: result.points.map((info) => ({
+        key: info.ref.key,
+        source: info.ref.source,
+        side: info.side,
+        messages: messages.filter((m) => m.origin.point.key === info.ref.key),
+        keepalives: [],
+        framingProblems: [],
+        icmpErrors: [],
+        forgottenSends: new Map(),
+      })),
+      dialogs: result.dialogs,
+      pointInfo: (key) => ({ side: key === INSIDE.key ? 'inside' : 'outside', source: key }),
+      message: (id) => result.messages.get(id),
+      concluding,
+    });
+    const dialogsOf = (findings: Finding[], rule: string) => findings.filter((f) => f.rule === rule).map((f) => f.dialog).sort();
+
+    const whole = detect(context(), messages.length).findings;
+    console.log(whole.map((f) => f.rule + ' ' + f.dialog).join('\n'));
+    expect(dialogsOf(whole, 'contact-rewritten')).toEqual(['going@192.168.10.2', 'staying@192.168.10.2']);
+    // The private From and SDP arriving from the NAT's public address (per message, one-sided).
+    expect(dialogsOf(whole, 'private-contact-behind-nat')).toEqual(['going@192.168.10.2', 'staying@192.168.10.2']);
+    expect(dialogsOf(whole, 'message-dropped')).toEqual(['later@192.168.10.2', 'staying@192.168.10.2']);
+
+    const part = detect(context(new Set([messages[0]!.id, messages[1]!.id])), messages.length).findings;
+    expect(dialogsOf(part, 'contact-rewritten')).toEqual(['going@192.168.10.2']);
+    expect(dialogsOf(part, 'private-contact-behind-nat')).toEqual(['going@192.168.10.2']);
+    expect(part.filter((f) => f.dialog === 'going@192.168.10.2')).toEqual(whole.filter((f) => f.dialog === 'going@192.168.10.2'));
+    // The other rules still look at every held message.
+    expect(dialogsOf(part, 'message-dropped')).toEqual(['later@192.168.10.2', 'staying@192.168.10.2']);
   });
 });

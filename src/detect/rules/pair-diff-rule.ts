@@ -22,7 +22,7 @@ export function pairDiffRule(spec: PairDiffRuleSpec): Rule {
     detect(ctx: DetectionContext) {
       const collector = new FindingCollector(spec);
       for (const pair of ctx.correlation.pairs) {
-        if (pair.proxied) continue;
+        if (pair.proxied || (ctx.concluding !== undefined && !ctx.concluding.has(pair.inside.id))) continue;
         for (const diff of pair.diffs) {
           if (!spec.matches(diff, pair)) continue;
           collector.add(pair.inside.callId, () => spec.summarize(diff, pair), () => ({
