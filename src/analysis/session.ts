@@ -233,7 +233,7 @@ export class AnalysisSession {
     // the router are worked out now, while the headers are parsed: a large capture's messages are
     // parsed again from their text when read later.
     noteMessage(message);
-    this.compareWithCopy(message);
+    this.compareWithCopy(message, point.givenSide);
   }
 
   /**
@@ -280,15 +280,18 @@ export class AnalysisSession {
     });
   }
 
-  /** Compares a message with the latest message of the same key at a point on the other given side. */
-  private compareWithCopy(message: SipMessage): void {
+  /**
+   * Compares a message with the latest message of the same key at a point on the other given side
+   * (only points whose side the user gave take part: without both sides given nothing is compared).
+   */
+  private compareWithCopy(message: SipMessage, side: Side): void {
+    if (side === 'unknown') return;
     const key = matchKey(message);
     const other = this.recentByKey.get(key);
-    this.recentByKey.delete(key);
+    if (other !== undefined) this.recentByKey.delete(key);
     this.recentByKey.set(key, message);
     if (this.recentByKey.size > RECENT_COPIES) this.recentByKey.delete(this.recentByKey.keys().next().value!);
     if (other === undefined) return;
-    const side = this.pointOf(message.origin.point).givenSide;
     const otherSide = this.pointOf(other.origin.point).givenSide;
     if (side === 'inside' && otherSide === 'outside') compareCopies(message, other);
     else if (side === 'outside' && otherSide === 'inside') compareCopies(other, message);

@@ -75,6 +75,10 @@ class PointState {
   /** Accepted registrations of removed dialogs, while still valid (see PointDialogs.concludedRefreshes). */
   concludedRefreshes: RegistrationRefresh[] = [];
   lastSeen: Timestamp | undefined;
+  /** SIP messages taken at this point (settling again with no new one and the same time changes nothing). */
+  messagesTaken = 0;
+  /** When #settle last ran, and how many messages the point had taken then. */
+  settled: { now: Timestamp; messagesTaken: number } | undefined;
   dialogCount = 0;
   transactionCount = 0;
   constructor(readonly ref: CapturePointRef) {}
@@ -127,6 +131,7 @@ export class DialogTracker {
     if (!msg.cseq) return this.#skip('no-cseq');
     if (msg.kind === 'request' && !msg.method) return this.#skip('no-method');
     const point = this.#point(msg.origin.point);
+    point.messagesTaken++;
     point.see(msg.origin.ts);
     if (msg.kind === 'response') this.#onResponse(point, msg);
     else if (msg.method === 'ACK') this.#onAck(point, msg);
@@ -448,8 +453,12 @@ export class DialogTracker {
   }
 
   #settle(point: PointState, now: Timestamp): void {
+    // A conclusion settles as of one time thrice (finish, agingCandidates, ageOut).
+    const last = point.settled;
+    if (last !== undefined && last.messagesTaken === point.messagesTaken && last.now.sec === now.sec && last.now.nsec === now.nsec) return;
     for (const rec of point.records.values()) settleTransaction(rec.tx, now, this.config.t1Seconds);
     for (const rec of point.dialogs) rec.refreshState();
+    point.settled = { now: copyTimestamp(now), messagesTaken: point.messagesTaken };
   }
 
   /**
