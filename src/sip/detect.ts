@@ -29,6 +29,11 @@ for (let c = 0x41; c <= 0x5a; c++) TOKEN[c] = 1;
 for (let c = 0x61; c <= 0x7a; c++) TOKEN[c] = 1;
 for (const c of "-.!%*_+`'~") TOKEN[c.charCodeAt(0)] = 1;
 
+/** A token character (RFC 3261 25.1): what method and header names are made of. */
+export function isTokenChar(c: number): boolean {
+  return c < 256 && TOKEN[c] === 1;
+}
+
 /** A view that offers Buffer's native indexOf without copying. */
 export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

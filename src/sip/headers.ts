@@ -2,6 +2,7 @@
  * Header lines: names (compact forms, case), line folding, and which headers are comma lists.
  */
 import type { MessageDefect, SipHeader, SipMessage } from './types.js';
+import { isTokenChar } from './detect.js';
 import { addDefect } from './uri.js';
 import { indexIn, parseDecimal, splitTopLevel } from './syntax.js';
 
@@ -42,10 +43,6 @@ function isListHeader(canonical: string): boolean {
   return LIST_HEADERS.has(canonical);
 }
 
-function isHeaderNameChar(c: number): boolean {
-  // token characters (RFC 3261 25.1)
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || "-.!%*_+`'~".includes(String.fromCharCode(c));
-}
 
 /**
  * Header lines in text[start..end) (after the start line, before the blank line). A line that
@@ -54,41 +51,41 @@ function isHeaderNameChar(c: number): boolean {
  */
 export function parseHeaderLines(text: string, start: number, end: number, defects: MessageDefect[]): SipHeader[] {
   const headers: SipHeader[] = [];
-  let open: { start: number; end: number; folded: boolean } | undefined;
+  // The header being read: its first line's start (-1 before the first), its last line's end, folded or not.
+  let openStart = -1;
+  let openEnd = 0;
+  let openFolded = false;
   let pos = start;
-  let tooMany = false;
-  const close = () => {
-    if (!open) return;
-    const header = headerFromLines(text, open.start, open.end, open.folded, headers.length, defects);
-    open = undefined;
-    if (!header) return;
-    if (headers.length === MAX_HEADERS) {
-      if (!tooMany) addDefect(defects, header.span.offset, 'too-many-headers', `more than ${MAX_HEADERS} headers; the rest are ignored`);
-      tooMany = true;
-      return;
-    }
-    headers.push(header);
-  };
-  while (pos < end && !tooMany) {
-    let lf = text.indexOf('\n', pos);
+  for (;;) {
+    const atEnd = pos >= end;
+    let lf = atEnd ? end : text.indexOf('\n', pos);
     if (lf < 0 || lf > end) lf = end;
-    const lineEnd = lf > pos && text.charCodeAt(lf - 1) === 0x0d ? lf - 1 : lf;
-    const first = text.charCodeAt(pos);
+    const first = atEnd ? -1 : text.charCodeAt(pos);
     if (first === 0x20 || first === 0x09) {
-      if (open) {
-        open.end = lineEnd;
-        open.folded = true;
+      if (openStart >= 0) {
+        openEnd = lf > pos && text.charCodeAt(lf - 1) === 0x0d ? lf - 1 : lf;
+        openFolded = true;
       } else {
         addDefect(defects, pos, 'continuation-without-header', 'a folded line with no header before it was ignored');
       }
     } else {
-      close();
-      open = { start: pos, end: lineEnd, folded: false };
+      if (openStart >= 0) {
+        const header = headerFromLines(text, openStart, openEnd, openFolded, headers.length, defects);
+        if (header) {
+          if (headers.length === MAX_HEADERS) {
+            addDefect(defects, header.span.offset, 'too-many-headers', `more than ${MAX_HEADERS} headers; the rest are ignored`);
+            return headers;
+          }
+          headers.push(header);
+        }
+      }
+      if (atEnd) return headers;
+      openStart = pos;
+      openEnd = lf > pos && text.charCodeAt(lf - 1) === 0x0d ? lf - 1 : lf;
+      openFolded = false;
     }
     pos = lf + 1;
   }
-  close();
-  return headers;
 }
 
 function headerFromLines(text: string, start: number, end: number, folded: boolean, index: number, defects: MessageDefect[]): SipHeader | undefined {
@@ -106,7 +103,7 @@ function headerFromLines(text: string, start: number, end: number, folded: boole
   }
   const name = text.slice(start, nameEnd);
   for (let i = start; i < nameEnd; i++) {
-    if (!isHeaderNameChar(text.charCodeAt(i))) {
+    if (!isTokenChar(text.charCodeAt(i))) {
       addDefect(defects, i, 'bad-header-name', `header name ${JSON.stringify(name.slice(0, 60))} has characters not allowed in a token`);
       break;
     }

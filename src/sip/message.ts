@@ -4,7 +4,7 @@
  * text of the bytes, so string offsets are byte offsets into SipMessage.raw.
  */
 import type { ByteSpan, MessageDefect, NameAddr, SipHeader, SipMessage, SipOrigin } from './types.js';
-import { CR, asBuffer, findHeaderEnd, latin1, locateStartLine } from './detect.js';
+import { CR, findHeaderEnd, locateStartLine } from './detect.js';
 import { parseContentLength, parseHeaderLines } from './headers.js';
 import { findSdpPart, mediaTypeOf } from './multipart.js';
 import { subOrigin } from './origin.js';
@@ -113,8 +113,7 @@ class ParsedSipMessage implements SipMessage {
 
   #open(): MessageViews {
     if (this.#views === undefined) {
-      const raw = new Uint8Array(this.#text.length);
-      asBuffer(raw).write(this.#text, 0, 'latin1');
+      const raw = Buffer.from(this.#text, 'latin1');
       this.#views = viewsOf(parseRaw(raw, this.#text, this.id, this.origin, []));
       ParsedSipMessage.#keep(this);
     }
@@ -222,9 +221,10 @@ export function keepParsedViews(count = DEFAULT_PARSED_VIEWS_KEPT): void {
 export function parseSipMessage(bytes: Uint8Array, origin: SipOrigin, id: number): SipMessage | undefined {
   const start = locateStartLine(bytes);
   if (start < 0) return undefined;
-  const raw = new Uint8Array(bytes.length - start);
+  // A Buffer from Node's pool: a message's own ArrayBuffer cost more than parsing its headers.
+  const raw = Buffer.allocUnsafe(bytes.length - start);
   raw.set(bytes.subarray(start));
-  const text = latin1(raw);
+  const text = raw.toString('latin1');
   const defects: MessageDefect[] = [];
   if (start > 0) {
     let onlyLineEnds = true;

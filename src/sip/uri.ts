@@ -10,9 +10,29 @@ export function addDefect(defects: MessageDefect[], offset: number, code: string
   defects.push({ offset, code, message });
 }
 
-function indexOfAny(text: string, chars: string, pos: number, end: number): number {
-  for (let i = pos; i < end; i++) if (chars.includes(text[i])) return i;
+const COLON = 0x3a;
+const SEMICOLON = 0x3b;
+const QUESTION = 0x3f;
+
+/** First index in [pos, end) of one of up to three characters (by code), or `end`. */
+function indexOfAny(text: string, pos: number, end: number, a: number, b = a, c = a): number {
+  for (let i = pos; i < end; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === a || ch === b || ch === c) return i;
+  }
   return end;
+}
+
+function isSchemeChar(c: number, first: boolean): boolean {
+  const letter = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+  return letter || (!first && ((c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e));
+}
+
+/** Whether text[start..end) is a URI scheme (RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )). */
+function isScheme(text: string, start: number, end: number): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) if (!isSchemeChar(text.charCodeAt(i), i === start)) return false;
+  return true;
 }
 
 /** Parse the URI written in text[start..end). undefined (with a defect) when it has no scheme. */
@@ -20,7 +40,7 @@ export function parseUri(text: string, start: number, end: number, defects: Mess
   [start, end] = trimRange(text, start, end);
   const colon = indexIn(text, ':', start, end);
   const uriText = text.slice(start, end);
-  if (colon < 0 || colon === start || !/^[A-Za-z][A-Za-z0-9+.-]*$/.test(text.slice(start, colon))) {
+  if (colon < 0 || !isScheme(text, start, colon)) {
     addDefect(defects, start, 'bad-uri', `URI without a scheme: ${JSON.stringify(uriText.slice(0, 80))}`);
     return undefined;
   }
@@ -28,7 +48,7 @@ export function parseUri(text: string, start: number, end: number, defects: Mess
   const span = { offset: start, length: end - start };
   if (scheme === 'tel') {
     // tel:+1-201-555-0123;phone-context=... has no host; the number is kept as the user part.
-    const semi = indexOfAny(text, ';', colon + 1, end);
+    const semi = indexOfAny(text, colon + 1, end, SEMICOLON);
     return {
       scheme, user: text.slice(colon + 1, semi), host: '', params: parseParams(text, semi, end), headers: emptyRecord(),
       text: uriText, span, hostPortSpan: { offset: semi, length: 0 },
@@ -60,17 +80,17 @@ export function parseUri(text: string, start: number, end: number, defects: Mess
     const close = indexIn(text, ']', hostStart, end);
     if (close < 0) {
       addDefect(defects, hostStart, 'bad-uri-host', `unterminated IPv6 reference in ${JSON.stringify(uriText.slice(0, 80))}`);
-      host = text.slice(hostStart + 1, indexOfAny(text, ';?', hostStart, end));
+      host = text.slice(hostStart + 1, indexOfAny(text, hostStart, end, SEMICOLON, QUESTION));
       after = hostStart + 1 + host.length;
     } else {
       host = text.slice(hostStart + 1, close);
       after = close + 1;
     }
   } else {
-    after = indexOfAny(text, ':;?', hostStart, end);
+    after = indexOfAny(text, hostStart, end, COLON, SEMICOLON, QUESTION);
     host = text.slice(hostStart, after);
-    const hostPortEnd = indexOfAny(text, ';?', hostStart, end);
-    const v6 = unbracketedIpv6(text.slice(hostStart, hostPortEnd));
+    const hostPortEnd = indexOfAny(text, hostStart, end, SEMICOLON, QUESTION);
+    const v6 = unbracketedIpv6(text, hostStart, hostPortEnd);
     if (v6) {
       addDefect(defects, hostStart, 'unbracketed-ipv6', `IPv6 address without [brackets] in ${JSON.stringify(uriText.slice(0, 80))}`);
       host = v6.host;
@@ -82,13 +102,13 @@ export function parseUri(text: string, start: number, end: number, defects: Mess
   let port: number | undefined;
   let hostPortEnd = after;
   if (text[after] === ':') {
-    hostPortEnd = indexOfAny(text, ';?', after + 1, end);
+    hostPortEnd = indexOfAny(text, after + 1, end, SEMICOLON, QUESTION);
     const portText = text.slice(after + 1, hostPortEnd);
     port = parseDecimal(portText, 65535);
     if (port === undefined) addDefect(defects, after + 1, 'bad-port', `port ${JSON.stringify(portText.slice(0, 40))} is not a number 0-65535`);
   }
 
-  const question = indexOfAny(text, '?', hostPortEnd, end);
+  const question = indexOfAny(text, hostPortEnd, end, QUESTION);
   const params = parseParams(text, hostPortEnd, question);
   const headers = emptyRecord<string>();
   if (question < end) {
@@ -156,12 +176,14 @@ export function parseNameAddr(text: string, start: number, end: number, defects:
 
 /**
  * Some agents write IPv6 hosts without brackets ("fe80:0:0:0:21a:a0ff:fe07:32e0:5060"). With two
- * or more colons the text is read as an IPv6 address, or as one followed by ":port" when only
- * that reading is a valid address. undefined when the text has fewer than two colons.
+ * or more colons the host:port text in text[start..end) is read as an IPv6 address, or as one
+ * followed by ":port" when only that reading is a valid address. undefined when the text has fewer
+ * than two colons (looked for in place: almost every host has none).
  */
-export function unbracketedIpv6(hostPort: string): { host: string } | undefined {
-  const first = hostPort.indexOf(':');
-  if (first < 0 || hostPort.indexOf(':', first + 1) < 0) return undefined;
+export function unbracketedIpv6(text: string, start: number, end: number): { host: string } | undefined {
+  const first = indexIn(text, ':', start, end);
+  if (first < 0 || indexIn(text, ':', first + 1, end) < 0) return undefined;
+  const hostPort = text.slice(start, end);
   if (isIPv6(hostPort)) return { host: hostPort };
   const last = hostPort.lastIndexOf(':');
   const head = hostPort.slice(0, last);

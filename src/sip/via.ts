@@ -50,7 +50,7 @@ export function parseVia(text: string, start: number, end: number, defects: Mess
     host = text.slice(pos, hostEnd);
     let sentByEnd = hostEnd;
     while (sentByEnd < end && !isWs(text.charCodeAt(sentByEnd)) && text.charCodeAt(sentByEnd) !== 0x3b) sentByEnd++;
-    const v6 = unbracketedIpv6(text.slice(pos, sentByEnd));
+    const v6 = unbracketedIpv6(text, pos, sentByEnd);
     if (v6) {
       addDefect(defects, pos, 'unbracketed-ipv6', `IPv6 address without [brackets] in Via ${JSON.stringify(text.slice(start, Math.min(end, start + 80)))}`);
       host = v6.host;
