@@ -13,9 +13,6 @@ import { indexOfTopLevel, parseDecimal, parseParams, splitTopLevel, trimRange } 
 import { addDefect, parseNameAddr, parseUri } from './uri.js';
 import { parseVia } from './via.js';
 
-/** Headers a message must not repeat; a second one is reported (the first is used). */
-const SINGLE_HEADERS = ['call-id', 'cseq', 'from', 'to', 'content-length', 'content-type', 'expires'];
-
 const MAX_UINT32 = 0xffffffff;
 
 /** The parsed views of a message, worked out again from its text when read after a release. */
@@ -291,18 +288,34 @@ function parseStartLine(text: string, end: number, msg: SipMessage): void {
 
 function parseViews(text: string, msg: SipMessage): void {
   const defects = msg.defects;
-  const first = new Map<string, SipHeader>();
+  // The first of each header a message must not repeat (a second one is reported, not used).
+  let callId: SipHeader | undefined;
+  let cseq: SipHeader | undefined;
+  let from: SipHeader | undefined;
+  let to: SipHeader | undefined;
+  let contentLength: SipHeader | undefined;
+  let contentType: SipHeader | undefined;
+  let expires: SipHeader | undefined;
+  const single = (known: SipHeader | undefined, h: SipHeader): SipHeader => {
+    if (known === undefined) return h;
+    addDefect(defects, h.span.offset, 'duplicate-header', `second ${h.canonical} header; the first one is used`);
+    return known;
+  };
   for (const h of msg.headers) {
-    if (!first.has(h.canonical)) first.set(h.canonical, h);
-    else if (SINGLE_HEADERS.includes(h.canonical)) addDefect(defects, h.span.offset, 'duplicate-header', `second ${h.canonical} header; the first one is used`);
+    switch (h.canonical) {
+      case 'call-id': callId = single(callId, h); break;
+      case 'cseq': cseq = single(cseq, h); break;
+      case 'from': from = single(from, h); break;
+      case 'to': to = single(to, h); break;
+      case 'content-length': contentLength = single(contentLength, h); break;
+      case 'content-type': contentType = single(contentType, h); break;
+      case 'expires': expires = single(expires, h); break;
+    }
   }
-  const valueRange = (h: SipHeader): [number, number] => [h.valueSpan.offset, h.valueSpan.offset + h.valueSpan.length];
-  const nameAddr = (h: SipHeader | undefined): NameAddr | undefined => h && parseNameAddr(text, ...valueRange(h), defects);
+  const nameAddr = (h: SipHeader | undefined): NameAddr | undefined => h && parseNameAddr(text, h.valueSpan.offset, h.valueSpan.offset + h.valueSpan.length, defects);
 
-  const callId = first.get('call-id');
   if (callId) msg.callId = callId.value;
 
-  const cseq = first.get('cseq');
   if (cseq) {
     const space = cseq.value.search(/\s/);
     const seq = parseDecimal(space < 0 ? cseq.value : cseq.value.slice(0, space), MAX_UINT32);
@@ -317,34 +330,32 @@ function parseViews(text: string, msg: SipMessage): void {
     }
   }
 
-  msg.from = nameAddr(first.get('from'));
-  msg.to = nameAddr(first.get('to'));
+  msg.from = nameAddr(from);
+  msg.to = nameAddr(to);
 
   for (const h of msg.headers) {
-    if (h.canonical === 'via') {
-      for (const [s, e] of splitTopLevel(text, ...valueRange(h), 0x2c)) {
+    if (h.canonical !== 'via' && h.canonical !== 'contact') continue;
+    if (h.canonical === 'contact' && h.value === '*') {
+      msg.contactStar = true;
+      continue;
+    }
+    const parts = splitTopLevel(text, h.valueSpan.offset, h.valueSpan.offset + h.valueSpan.length, 0x2c);
+    for (const [s, e] of parts) {
+      if (h.canonical === 'via') {
         const via = parseVia(text, s, e, defects);
         if (via) msg.vias.push(via);
-      }
-    } else if (h.canonical === 'contact') {
-      if (h.value === '*') {
-        msg.contactStar = true;
-        continue;
-      }
-      for (const [s, e] of splitTopLevel(text, ...valueRange(h), 0x2c)) {
+      } else {
         const contact = parseNameAddr(text, s, e, defects);
         if (contact) msg.contacts.push(contact);
       }
     }
   }
 
-  const expires = first.get('expires');
   if (expires) {
     msg.expires = parseDecimal(expires.value, MAX_UINT32);
     if (msg.expires === undefined) addDefect(defects, expires.valueSpan.offset, 'bad-expires', `Expires ${JSON.stringify(expires.value.slice(0, 40))} is not a number of seconds`);
   }
 
-  const contentLength = first.get('content-length');
   if (contentLength) {
     msg.declaredContentLength = parseContentLength(contentLength.value);
     if (msg.declaredContentLength === undefined) {
@@ -357,7 +368,6 @@ function parseViews(text: string, msg: SipMessage): void {
     addDefect(defects, msg.bodySpan.offset, 'content-length-mismatch', `Content-Length declares ${msg.declaredContentLength} bytes, ${msg.body.length} carried`);
   }
 
-  const contentType = first.get('content-type');
   if (contentType) msg.contentType = mediaTypeOf(contentType.value);
   parseBody(text, msg, contentType);
 }
