@@ -285,8 +285,9 @@ export class AnalysisSession {
    * (only points whose side the user gave take part: without both sides given nothing is compared).
    */
   private compareWithCopy(message: SipMessage, side: Side): void {
-    if (side === 'unknown') return;
+    // Worked out now in any case, while the headers are parsed: detection and correlation read it later.
     const key = matchKey(message);
+    if (side === 'unknown') return;
     const other = this.recentByKey.get(key);
     if (other !== undefined) this.recentByKey.delete(key);
     this.recentByKey.set(key, message);

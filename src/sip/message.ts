@@ -110,6 +110,7 @@ class ParsedSipMessage implements SipMessage {
 
   #open(): MessageViews {
     if (this.#views === undefined) {
+      ParsedSipMessage.reparsed++;
       const raw = Buffer.from(this.#text, 'latin1');
       this.#views = viewsOf(parseRaw(raw, this.#text, this.id, this.origin, []));
       ParsedSipMessage.#keep(this);
@@ -121,6 +122,9 @@ class ParsedSipMessage implements SipMessage {
     this.#open()[key] = value;
     this.#pinned = true;
   }
+
+  /** How many times a message was parsed again from its text (see parsedAgain). */
+  static reparsed = 0;
 
   static #ring: (ParsedSipMessage | undefined)[] = new Array<ParsedSipMessage | undefined>(DEFAULT_PARSED_VIEWS_KEPT);
   static #next = 0;
@@ -208,6 +212,15 @@ export function memoized<T>(msg: SipMessage, slot: MemoSlot<T>, compute: (msg: S
  */
 export function keepParsedViews(count = DEFAULT_PARSED_VIEWS_KEPT): void {
   ParsedSipMessage.keepParsedViews(count);
+}
+
+/**
+ * How many times, since the process started, a message's views were parsed again from its text
+ * after being dropped: each time costs a whole parse, so stages read what they need while a
+ * message is new (see memoized), and tests check they do.
+ */
+export function parsedAgain(): number {
+  return ParsedSipMessage.reparsed;
 }
 
 /**

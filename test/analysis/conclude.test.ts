@@ -16,6 +16,7 @@ import type { DialogConfig } from '../../src/dialog/types.js';
 import { readCapturesInTimeOrder } from '../../src/capture/index.js';
 import type { Finding } from '../../src/detect/types.js';
 import { analysisJson } from '../../src/render/json.js';
+import { parsedAgain } from '../../src/sip/index.js';
 import { projectCapture } from '../helpers/paths.js';
 
 let dir: string;
@@ -71,6 +72,17 @@ describe('concluding finished dialogs while reading', () => {
     const byCallId = (a: { callId: string }, b: { callId: string }) => a.callId.localeCompare(b.callId);
     expect([...concluded.json.dialogs].sort(byCallId)).toEqual([...whole.json.dialogs].sort(byCallId));
     expect({ ...concluded.json, dialogs: [] }).toEqual({ ...whole.json, dialogs: [] });
+  });
+
+  it('parses no message twice: what conclusions read was worked out as the message arrived', async () => {
+    for (const sides of [NO_SIDES, { insideFiles: [inside], outsideFiles: [outside], insideInterfaces: [], outsideInterfaces: [] }]) {
+      const files = sides.insideFiles.length > 0 ? [inside, outside] : [inside];
+      const before = parsedAgain();
+      const session = new AnalysisSession(sides, DIALOGS, { concludeAboveMessages: 300 });
+      const result = await analyzeCaptures({ files, sides, session });
+      expect(result.concludedDialogs!.length).toBeGreaterThan(200);
+      expect(parsedAgain() - before).toBe(0);
+    }
   });
 
   it(`lists ${MAX_LISTED_DIALOGS_PER_RULE} dialogs per rule and counts the others in one finding`, async () => {
