@@ -374,23 +374,21 @@ export class AnalysisSession {
     const going: DialogGroup[] = before.dialogGroups.filter((group) => group.dialogs.every((d) => candidates.has(d.id)));
     const goingIds = new Set(going.flatMap((group) => group.dialogs.map((d) => d.id)));
     // The messages of the dialogs that go are forgotten with them (whatever their time); messages in
-    // no dialog once they are old.
-    const inGoingDialog = new Set<number>();
-    const inSomeDialog = new Set<number>();
-    for (const msg of this.messages.values()) {
-      const dialog = before.dialogAnalysis.point(msg.origin.point.key)?.dialogOf(msg.id);
-      if (dialog === undefined) continue;
-      inSomeDialog.add(msg.id);
-      if (goingIds.has(dialog.id)) inGoingDialog.add(msg.id);
-    }
+    // no dialog once they are old; a message matched at another point only with its copy.
     const cutoff = toSeconds(now) - this.dialogs.config.retainFinishedSeconds;
-    const forgettable = (msg: SipMessage) => inGoingDialog.has(msg.id) || (!inSomeDialog.has(msg.id) && toSeconds(msg.origin.ts) < cutoff);
-    const partner = new Map<number, SipMessage>();
-    for (const pair of before.correlation.pairs) partner.set(pair.inside.id, pair.outside).set(pair.outside.id, pair.inside);
-    const forgotten = new Set<number>();
-    for (const msg of this.messages.values()) {
-      const other = partner.get(msg.id);
-      if (forgettable(msg) && (other === undefined || forgettable(other))) forgotten.add(msg.id);
+    const forgettable = new Set<number>();
+    for (const point of this.points.values()) {
+      const dialogs = before.dialogAnalysis.point(point.key);
+      for (const msg of point.messages) {
+        const dialog = dialogs?.dialogOf(msg.id);
+        if (dialog === undefined ? toSeconds(msg.origin.ts) < cutoff : goingIds.has(dialog.id)) forgettable.add(msg.id);
+      }
+    }
+    const forgotten = new Set(forgettable);
+    for (const { inside, outside } of before.correlation.pairs) {
+      if (forgettable.has(inside.id) === forgettable.has(outside.id)) continue;
+      forgotten.delete(inside.id);
+      forgotten.delete(outside.id);
     }
     // Only findings citing what is forgotten are kept from this run (see DetectionContext.concluding).
     const fresh = this.detectHeld(before, forgotten);

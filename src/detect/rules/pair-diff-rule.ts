@@ -14,6 +14,22 @@ export interface PairDiffRuleSpec extends FindingTemplate {
   summarize(diff: FieldDiff, pair: MessagePair): string;
 }
 
+const comparableByContext = new WeakMap<DetectionContext, MessagePair[]>();
+
+/**
+ * The pairs a rewrite rule judges: not through a proxy, and of ctx.concluding only when set.
+ * Worked out once per detection run and shared by the rules.
+ */
+function comparablePairs(ctx: DetectionContext): readonly MessagePair[] {
+  let pairs = comparableByContext.get(ctx);
+  if (pairs === undefined) {
+    const only = ctx.concluding;
+    pairs = ctx.correlation.pairs.filter((pair) => !pair.proxied && pair.diffs.length > 0 && (only === undefined || only.has(pair.inside.id)));
+    comparableByContext.set(ctx, pairs);
+  }
+  return pairs;
+}
+
 export function pairDiffRule(spec: PairDiffRuleSpec): Rule {
   return {
     id: spec.rule,
@@ -21,8 +37,7 @@ export function pairDiffRule(spec: PairDiffRuleSpec): Rule {
     scope: 'two-sided',
     detect(ctx: DetectionContext) {
       const collector = new FindingCollector(spec);
-      for (const pair of ctx.correlation.pairs) {
-        if (pair.proxied || (ctx.concluding !== undefined && !ctx.concluding.has(pair.inside.id))) continue;
+      for (const pair of comparablePairs(ctx)) {
         for (const diff of pair.diffs) {
           if (!spec.matches(diff, pair)) continue;
           collector.add(pair.inside.callId, () => spec.summarize(diff, pair), () => ({
