@@ -107,7 +107,10 @@ export class DialogTracker {
   readonly #agedTransactionStates = zeroCounts(TRANSACTION_STATES);
   readonly #agedKinds = zeroCounts(DIALOG_KINDS);
   readonly #agedStates = zeroCounts(DIALOG_STATES);
-  /** Last sending time of each message (the kept retransmission list may be capped). */
+  /**
+   * Last sending time of each retransmitted message (the kept retransmission list may be capped);
+   * a message sent once was last sent at its own time.
+   */
   readonly #lastSent = new WeakMap<ObservedMessage, Timestamp>();
 
   constructor(config: Partial<DialogConfig> = {}) {
@@ -284,9 +287,7 @@ export class DialogTracker {
   }
 
   #observe(message: SipMessage, party: Party): ObservedMessage {
-    const observed: ObservedMessage = { message, party, retransmissions: [], retransmissionCount: 0, retransmissionSpanSeconds: 0 };
-    this.#lastSent.set(observed, message.origin.ts);
-    return observed;
+    return { message, party, retransmissions: [], retransmissionCount: 0, retransmissionSpanSeconds: 0 };
   }
 
   #retransmission(point: PointState, rec: TxRecord, original: ObservedMessage, msg: SipMessage, identical: boolean): void {
