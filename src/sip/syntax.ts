@@ -84,7 +84,8 @@ export function splitTopLevel(text: string, start: number, end: number, sep: num
  * Names are lower-cased (they are case-insensitive); values are kept as written, quotes included.
  * The first occurrence of a name wins.
  */
-export function parseParams(text: string, start: number, end: number): Record<string, string | null> {
+export function parseParams(text: string, start: number, end: number): Readonly<Record<string, string | null>> {
+  if (start >= end) return NO_PARAMS;
   const params = emptyRecord<string | null>();
   let pos = start;
   while (pos < end) {
@@ -125,6 +126,9 @@ PlainRecord.prototype = Object.create(null);
 export function emptyRecord<T>(): Record<string, T> {
   return new (PlainRecord as unknown as new () => Record<string, T>)();
 }
+
+/** The parameters (and URI headers) of a value that has none, shared: most URIs have neither. */
+export const NO_PARAMS: Readonly<Record<string, never>> = Object.freeze(emptyRecord<never>());
 
 /** A non-negative decimal integer made only of digits (no sign, no spaces), else undefined. */
 export function parseDecimal(text: string, max = Number.MAX_SAFE_INTEGER): number | undefined {

@@ -4,7 +4,7 @@
  */
 import { isIPv6 } from 'node:net';
 import type { MessageDefect, NameAddr, SipUri } from './types.js';
-import { emptyRecord, indexIn, indexOfTopLevel, parseDecimal, parseParams, skipQuoted, skipWs, trimRange, unquote } from './syntax.js';
+import { NO_PARAMS, emptyRecord, indexIn, indexOfTopLevel, parseDecimal, parseParams, skipQuoted, skipWs, trimRange, unquote } from './syntax.js';
 
 export function addDefect(defects: MessageDefect[], offset: number, code: string, message: string): void {
   defects.push({ offset, code, message });
@@ -50,12 +50,12 @@ export function parseUri(text: string, start: number, end: number, defects: Mess
     // tel:+1-201-555-0123;phone-context=... has no host; the number is kept as the user part.
     const semi = indexOfAny(text, colon + 1, end, SEMICOLON);
     return {
-      scheme, user: text.slice(colon + 1, semi), host: '', params: parseParams(text, semi, end), headers: emptyRecord(),
+      scheme, user: text.slice(colon + 1, semi), host: '', params: parseParams(text, semi, end), headers: NO_PARAMS,
       text: uriText, span, hostPortSpan: { offset: semi, length: 0 },
     };
   }
   if (scheme !== 'sip' && scheme !== 'sips') {
-    return { scheme, host: '', params: emptyRecord(), headers: emptyRecord(), text: uriText, span, hostPortSpan: { offset: end, length: 0 } };
+    return { scheme, host: '', params: NO_PARAMS, headers: NO_PARAMS, text: uriText, span, hostPortSpan: { offset: end, length: 0 } };
   }
 
   // The user part may contain ';' and '?' (RFC 3261 25.1), so userinfo ends at the first '@'.
@@ -110,8 +110,9 @@ export function parseUri(text: string, start: number, end: number, defects: Mess
 
   const question = indexOfAny(text, hostPortEnd, end, QUESTION);
   const params = parseParams(text, hostPortEnd, question);
-  const headers = emptyRecord<string>();
+  let headers: Record<string, string> = NO_PARAMS;
   if (question < end) {
+    headers = emptyRecord<string>();
     for (const pair of text.slice(question + 1, end).split('&')) {
       const eq = pair.indexOf('=');
       const name = eq < 0 ? pair : pair.slice(0, eq);
