@@ -141,7 +141,8 @@ class ParsedSipMessage implements SipMessage {
   }
 
   static memo(msg: SipMessage): unknown[] | undefined {
-    return msg instanceof ParsedSipMessage ? (msg.#memo ??= []) : undefined;
+    // Room for every slot at once: one grown by assignment keeps spare room, in every held message.
+    return msg instanceof ParsedSipMessage ? (msg.#memo ??= new Array<unknown>(memoSlots)) : undefined;
   }
 
   /** Sets how many messages keep their parsed views at a time (at least 1); releases the rest. */

@@ -21,18 +21,23 @@ export function sliceSegments(segments: readonly PayloadSegment[], start: number
     const from = Math.max(start, s.payloadOffset);
     const to = Math.min(end, s.payloadOffset + s.length);
     if (to <= from) continue;
-    out.push({
+    const slice = {
       frameNumber: s.frameNumber,
       frameOffset: s.frameOffset + (from - s.payloadOffset),
       payloadOffset: from - start,
       length: to - from,
-    });
+    };
+    // Every message keeps its list: one segment (a UDP datagram) in a list of one, not in the
+    // spare room a push leaves.
+    if (segments.length === 1) return [slice];
+    out.push(slice);
   }
   return out;
 }
 
 /** Distinct frame numbers, ascending. */
 export function framesOf(segments: readonly PayloadSegment[]): number[] {
+  if (segments.length === 1) return [segments[0]!.frameNumber];
   const frames = [...new Set(segments.map((s) => s.frameNumber))];
   return frames.sort((a, b) => a - b);
 }
