@@ -3,6 +3,7 @@
  */
 import type { Timestamp } from '../capture/types.js';
 import type { SipMessage } from '../sip/types.js';
+import { sameBytes } from '../sip/index.js';
 import { secondsBetween } from './time.js';
 import type { Transaction, TransactionTimeout } from './types.js';
 
@@ -46,7 +47,7 @@ export function tagOf(params: Record<string, string | null> | undefined): string
  * branch and To tag. Returns undefined when it is a different message.
  */
 export function retransmissionOf(original: SipMessage, copy: SipMessage): { identical: boolean } | undefined {
-  if (original.raw.length === copy.raw.length && Buffer.compare(original.raw, copy.raw) === 0) return { identical: true };
+  if (sameBytes(original, copy)) return { identical: true };
   const a = original.origin.src;
   const b = copy.origin.src;
   if (a.ip !== b.ip || a.port !== b.port) return undefined;

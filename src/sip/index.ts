@@ -5,7 +5,7 @@ import type { SipMessage } from './types.js';
 
 export type * from './types.js';
 export { SipFramer, type SipSink, type SipFramerOptions } from './framer.js';
-export { parseSipMessage, parsedAgain, memoSlot, memoized, recall, remember, keepParsedViews, type MemoSlot } from './message.js';
+export { parseSipMessage, parsedAgain, sameBytes, memoSlot, memoized, recall, remember, keepParsedViews, type MemoSlot } from './message.js';
 export { looksLikeSip, findStartLine, KNOWN_METHODS } from './detect.js';
 export { parseSdp } from './sdp.js';
 export { headerValues, canonicalHeaderName } from './headers.js';

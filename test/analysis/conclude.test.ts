@@ -75,14 +75,21 @@ describe('concluding finished dialogs while reading', () => {
   });
 
   it('parses no message twice: what conclusions read was worked out as the message arrived', async () => {
-    for (const sides of [NO_SIDES, { insideFiles: [inside], outsideFiles: [outside], insideInterfaces: [], outsideInterfaces: [] }]) {
-      const files = sides.insideFiles.length > 0 ? [inside, outside] : [inside];
-      const before = parsedAgain();
-      const session = new AnalysisSession(sides, DIALOGS, { concludeAboveMessages: 300 });
-      const result = await analyzeCaptures({ files, sides, session });
-      expect(result.concludedDialogs!.length).toBeGreaterThan(200);
-      expect(parsedAgain() - before).toBe(0);
-    }
+    const before = parsedAgain();
+    const session = new AnalysisSession(NO_SIDES, DIALOGS, { concludeAboveMessages: 300 });
+    const result = await analyzeCaptures({ files: [inside], sides: NO_SIDES, session });
+    expect(result.concludedDialogs!.length).toBeGreaterThan(200);
+    expect(parsedAgain() - before).toBe(0);
+  });
+
+  it('parses a message twice at most to compare it with its copy at the other side', async () => {
+    const sides = { insideFiles: [inside], outsideFiles: [outside], insideInterfaces: [], outsideInterfaces: [] };
+    const before = parsedAgain();
+    const session = new AnalysisSession(sides, DIALOGS, { concludeAboveMessages: 300 });
+    const result = await analyzeCaptures({ files: [inside, outside], sides, session });
+    expect(result.concludedDialogs!.length).toBeGreaterThan(200);
+    // The first copy of a pair may be parsed again when the second arrives; nothing else is.
+    expect(parsedAgain() - before).toBeLessThanOrEqual(result.stats.matchedMessages);
   });
 
   it(`lists ${MAX_LISTED_DIALOGS_PER_RULE} dialogs per rule and counts the others in one finding`, async () => {

@@ -3,7 +3,7 @@
  * message text when read: what a caller reads must not depend on whether that happened.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { keepParsedViews, memoSlot, memoized, parseSipMessage, recall, remember } from '../../src/sip/index.js';
+import { keepParsedViews, memoSlot, memoized, parseSipMessage, parsedAgain, recall, remember, sameBytes } from '../../src/sip/index.js';
 import type { SipMessage } from '../../src/sip/types.js';
 import { ALICE_SDP, bytes, crlf, udpOrigin } from './helpers.js';
 
@@ -95,6 +95,21 @@ describe('parsed views', () => {
     parse(INVITE, 4);
     expect(invite.headers).not.toBe(headers);
     expect(invite.headers).toEqual(headers);
+  });
+
+  it('are not parsed again to tell whether two messages carry the same bytes', () => {
+    keepParsedViews(1);
+    const first = parse(INVITE, 1);
+    const again = parse(INVITE, 2);
+    const other = parse(INVITE.replace('CSeq: 314159', 'CSeq: 314160'), 3);
+    const before = parsedAgain();
+    expect(sameBytes(first, again)).toBe(true);
+    expect(sameBytes(first, other)).toBe(false);
+    expect(parsedAgain()).toBe(before);
+    // Messages built by hand have no text: their bytes are compared.
+    const handBuilt = { ...readAll(other), body: new Uint8Array(0), raw: other.raw } as SipMessage;
+    expect(sameBytes(handBuilt, other)).toBe(true);
+    expect(sameBytes(handBuilt, first)).toBe(false);
   });
 });
 
