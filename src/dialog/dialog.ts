@@ -555,9 +555,13 @@ export class DialogRecord implements MediaOwner {
 
   #claim(ep: SdpMediaEndpoint, toTag: string | undefined): void {
     if (ep.disabled) return;
-    const base = { owner: this, party: ep.party, mediaIndex: ep.mediaIndex, ...(toTag === undefined ? {} : { toTag }) };
-    this.#media.claim(this.dialog.point, ep.rtp, { ...base, role: 'rtp' });
-    if (!ep.rtcpMux && ep.rtcp.port > 0) this.#media.claim(this.dialog.point, ep.rtcp, { ...base, role: 'rtcp' });
+    const claim = (role: MediaClaim['role']): MediaClaim => {
+      const made: MediaClaim = { owner: this, party: ep.party, role, mediaIndex: ep.mediaIndex };
+      if (toTag !== undefined) made.toTag = toTag;
+      return made;
+    };
+    this.#media.claim(this.dialog.point, ep.rtp, claim('rtp'));
+    if (!ep.rtcpMux && ep.rtcp.port > 0) this.#media.claim(this.dialog.point, ep.rtcp, claim('rtcp'));
   }
 
   #revertOffer(tx: Transaction): void {
