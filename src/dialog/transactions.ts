@@ -19,6 +19,18 @@ export interface TransactionId {
   sentBy: string;
 }
 
+/** Whether a branch starts with the RFC 3261 magic cookie, in any case (without lower-casing a copy per message). */
+function hasMagicCookie(branch: string): boolean {
+  if (branch.length < MAGIC_COOKIE.length) return false;
+  for (let i = 0; i < MAGIC_COOKIE.length; i++) {
+    const c = branch.charCodeAt(i);
+    const lower = MAGIC_COOKIE.charCodeAt(i);
+    // The cookie's letters in either case; its digits as they are.
+    if (c !== lower && !(lower >= 0x61 && lower <= 0x7a && c === lower - 0x20)) return false;
+  }
+  return true;
+}
+
 /**
  * The transaction a message belongs to, for the given method (INVITE for an ACK to a non-2xx,
  * the CSeq method for a response). RFC 2543 peers (no magic cookie) are keyed by Call-ID, CSeq,
@@ -29,7 +41,7 @@ export function transactionId(msg: SipMessage, method: string): TransactionId {
   const branch = via?.branch ?? undefined;
   // An absent port is the transport's default (RFC 3261 18.2.1): "host" and "host:5060" are one sent-by.
   const sentBy = via ? `${via.host.toLowerCase()}:${via.port ?? (via.transport.toUpperCase() === 'TLS' ? 5061 : 5060)}` : '';
-  if (branch !== undefined && branch.toLowerCase().startsWith(MAGIC_COOKIE)) {
+  if (branch !== undefined && hasMagicCookie(branch)) {
     return { key: `${branch}|${sentBy}|${method}`, clientKey: `${branch}|${method}`, branch, rfc3261: true, sentBy };
   }
   const fromTag = tagOf(msg.from?.params);

@@ -599,3 +599,14 @@ describe('subscriptions', () => {
     expect(d.entries.map((e) => (e.kind === 'message' ? e.observed.party : ''))).toEqual(['caller', 'callee', 'callee', 'caller', 'callee']);
   });
 });
+
+describe('the RFC 3261 magic cookie', () => {
+  it('is recognized in any letter case, and a branch merely like it is RFC 2543', () => {
+    const wire = new Wire();
+    const tracker = new DialogTracker();
+    const branches = ['Z9HG4BK-upper', 'z9hG4bK-mixed', 'z9hG4b-short', 'z9hg4bx-other', 'zXhg4bk-digit'];
+    for (const [i, branch] of branches.entries()) tracker.onMessage(wire.sip(request({ method: 'OPTIONS', callId: `cookie-${i}`, branch, cseq: 1 }), ALICE, BOB, i));
+    const byCall = new Map(tracker.transactions().map((t) => [t.callId, t.rfc3261]));
+    expect(branches.map((_, i) => byCall.get(`cookie-${i}`))).toEqual([true, true, false, false, false]);
+  });
+});
