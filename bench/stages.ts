@@ -5,7 +5,8 @@
  *
  *   read    capture reader only: frames out of the pcap/pcapng stream
  *   decode  reader + link/IP/UDP/TCP decode (issue 2's read+decode benchmark)
- *   sip     reader + decode + SIP framing and parsing + dialog grouping (issue 3's messages/s)
+ *   sip     reader + decode + SIP framing and parsing + dialog grouping, finished dialogs
+ *           summarized and dropped as a file analysis does (issue 3's messages/s)
  *
  *   npx tsx bench/stages.ts read|decode|sip CAPTURE
  */
@@ -14,8 +15,11 @@ import type { CaptureSink } from '../src/capture/types.js';
 import { PacketDecoder } from '../src/decode/index.js';
 import { DialogTracker } from '../src/dialog/index.js';
 import { SipFramer } from '../src/sip/index.js';
+import { FILE_DIALOG_CONFIG } from '../src/analysis/session.js';
 
 const STAGES = ['read', 'decode', 'sip'] as const;
+/** SIP messages between two ageOut() calls of the sip stage. */
+const AGE_OUT_EVERY = 10_000;
 type Stage = (typeof STAGES)[number];
 
 interface StageReport {
@@ -32,11 +36,14 @@ interface StageReport {
 async function run(stage: Stage, file: string): Promise<StageReport> {
   let payloads = 0;
   let sipMessages = 0;
-  const dialogs = new DialogTracker();
+  // Grouped as a file analysis groups them: dialogs that finished a while ago (in capture time) are
+  // summarized and dropped as the reading goes, so memory follows the dialogs open at a time.
+  const dialogs = new DialogTracker(FILE_DIALOG_CONFIG);
   const framer = new SipFramer({
     onMessage(message) {
       sipMessages++;
       dialogs.onMessage(message);
+      if (sipMessages % AGE_OUT_EVERY === 0) dialogs.ageOut(message.origin.ts);
     },
     onKeepalive() {},
     onProblem() {},
