@@ -23,9 +23,8 @@ type MessageViews = Pick<SipMessage, 'headers' | 'requestUri' | 'from' | 'to' | 
  * longest ago are dropped, and parsed again from its text if it is read again: a message's views
  * take ten times the memory of its bytes, and an analysis holds every message of the dialogs it
  * has open, while only recent ones are read. Few, because views still kept when the young
- * generation is collected are copied there: 256 made the SIP-heavy benchmark 20 % slower than 32,
- * while the copy of a message seen at both sides of a router, which the correlator compares as it
- * arrives, is parsed again when it is further back (the pair benchmark was as fast either way).
+ * generation is collected are copied there: 256 made the SIP-heavy benchmark 15-20 % slower than
+ * 32. An analysis comparing copies from both sides of a router keeps more (see AnalysisSession).
  */
 const DEFAULT_PARSED_VIEWS_KEPT = 32;
 
