@@ -215,14 +215,15 @@ export function memoized<T>(msg: SipMessage, slot: MemoSlot<T>, compute: (msg: S
 }
 
 /**
- * How many parsed messages keep their views in memory at once (DEFAULT_PARSED_VIEWS_KEPT by default); the others are
- * parsed again from their text when read. For tests and tuning.
+ * How many parsed messages keep their views in memory at once (DEFAULT_PARSED_VIEWS_KEPT when not
+ * given); the others are parsed again from their text when read. An analysis sets it for what it
+ * compares (AnalysisSession); tests set it to see views dropped.
  */
 export function keepParsedViews(count = DEFAULT_PARSED_VIEWS_KEPT): void {
   ParsedSipMessage.keepParsedViews(count);
 }
 
-/** Whether two messages carry the same bytes (compared as text when they have it: nothing is parsed again). */
+/** Whether two messages carry the same bytes (compared as texts when both have one: nothing is parsed again). */
 export function sameBytes(a: SipMessage, b: SipMessage): boolean {
   const textA = ParsedSipMessage.text(a);
   const textB = ParsedSipMessage.text(b);
