@@ -564,7 +564,7 @@ export class AnalysisSession {
       message: (id) => this.messages.get(id),
       concluding,
     };
-    return detect(ctx, this.sipMessages).findings;
+    return detect(ctx);
   }
 
   /** Everything read so far, concluded: correlation, findings, verdict. `final` flushes open TCP streams and times transactions out. */

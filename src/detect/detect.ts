@@ -4,7 +4,6 @@
  */
 import type { SipMessage } from '../sip/types.js';
 import type { PerMessageRule } from './messages.js';
-import { decideVerdict } from './verdict.js';
 import { RULES } from './rules/index.js';
 import type { DetectionContext, Finding, VerdictResult } from './types.js';
 
@@ -49,7 +48,11 @@ export function noteMessage(msg: SipMessage): void {
   for (const rule of PER_MESSAGE_RULES) rule.notes(msg);
 }
 
-export function detect(ctx: DetectionContext, sipMessages: number): Detection {
+/**
+ * Every rule's findings, in report order. The verdict is the caller's to decide (decideVerdict):
+ * an analysis weighs these together with the findings of what it already concluded.
+ */
+export function detect(ctx: DetectionContext): Finding[] {
   const unchanged = unchangedAcrossRouter(ctx);
   const findings: Finding[] = [];
   for (const rule of RULES) {
@@ -67,5 +70,5 @@ export function detect(ctx: DetectionContext, sipMessages: number): Detection {
     }
   }
   findings.sort(compareFindings);
-  return { findings, verdict: decideVerdict(findings, ctx.correlation, sipMessages) };
+  return findings;
 }
