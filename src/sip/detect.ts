@@ -56,7 +56,14 @@ function isDigit(b: number): boolean {
   return b >= 0x30 && b <= 0x39;
 }
 
-function isSchemeByte(b: number): boolean {
+/** The first character of a URI scheme (RFC 3986): a letter. */
+export function isSchemeStart(b: number): boolean {
+  const lower = b | 0x20;
+  return lower >= 0x61 && lower <= 0x7a;
+}
+
+/** A character of a URI scheme (RFC 3986): letter, digit, "+", "-" or ".". */
+export function isSchemeByte(b: number): boolean {
   return (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || isDigit(b) || b === 0x2b || b === 0x2d || b === 0x2e;
 }
 
@@ -79,7 +86,7 @@ function requestLinePrefix(bytes: Uint8Array, start: number, end: number): numbe
   while (i < methodLimit && TOKEN[bytes[i]] === 1) i++;
   if (i >= methodLimit || bytes[i] !== SP) return -1;
   const schemeStart = ++i;
-  if (i >= end || !((bytes[i] | 0x20) >= 0x61 && (bytes[i] | 0x20) <= 0x7a)) return -1;
+  if (i >= end || !isSchemeStart(bytes[i])) return -1;
   while (i < end && i - schemeStart < 16 && isSchemeByte(bytes[i])) i++;
   return i < end && bytes[i] === 0x3a ? i : -1;
 }

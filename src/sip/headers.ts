@@ -43,7 +43,6 @@ function isListHeader(canonical: string): boolean {
   return LIST_HEADERS.has(canonical);
 }
 
-
 /**
  * Header lines in text[start..end) (after the start line, before the blank line). A line that
  * starts with space or tab continues the previous header. Lines without a colon are skipped
@@ -60,10 +59,11 @@ export function parseHeaderLines(text: string, start: number, end: number, defec
     const atEnd = pos >= end;
     let lf = atEnd ? end : text.indexOf('\n', pos);
     if (lf < 0 || lf > end) lf = end;
+    const lineEnd = lf > pos && text.charCodeAt(lf - 1) === 0x0d ? lf - 1 : lf;
     const first = atEnd ? -1 : text.charCodeAt(pos);
     if (first === 0x20 || first === 0x09) {
       if (openStart >= 0) {
-        openEnd = lf > pos && text.charCodeAt(lf - 1) === 0x0d ? lf - 1 : lf;
+        openEnd = lineEnd;
         openFolded = true;
       } else {
         addDefect(defects, pos, 'continuation-without-header', 'a folded line with no header before it was ignored');
@@ -81,7 +81,7 @@ export function parseHeaderLines(text: string, start: number, end: number, defec
       }
       if (atEnd) return headers;
       openStart = pos;
-      openEnd = lf > pos && text.charCodeAt(lf - 1) === 0x0d ? lf - 1 : lf;
+      openEnd = lineEnd;
       openFolded = false;
     }
     pos = lf + 1;

@@ -4,6 +4,7 @@
  */
 import { isIPv6 } from 'node:net';
 import type { MessageDefect, NameAddr, SipUri } from './types.js';
+import { isSchemeByte, isSchemeStart } from './detect.js';
 import { NO_PARAMS, emptyRecord, indexIn, indexOfTopLevel, parseDecimal, parseParams, skipQuoted, skipWs, trimRange, unquote } from './syntax.js';
 
 export function addDefect(defects: MessageDefect[], offset: number, code: string, message: string): void {
@@ -23,15 +24,10 @@ function indexOfAny(text: string, pos: number, end: number, a: number, b = a, c 
   return end;
 }
 
-function isSchemeChar(c: number, first: boolean): boolean {
-  const letter = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-  return letter || (!first && ((c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e));
-}
-
 /** Whether text[start..end) is a URI scheme (RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )). */
 function isScheme(text: string, start: number, end: number): boolean {
-  if (end <= start) return false;
-  for (let i = start; i < end; i++) if (!isSchemeChar(text.charCodeAt(i), i === start)) return false;
+  if (end <= start || !isSchemeStart(text.charCodeAt(start))) return false;
+  for (let i = start + 1; i < end; i++) if (!isSchemeByte(text.charCodeAt(i))) return false;
   return true;
 }
 
