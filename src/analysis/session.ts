@@ -17,7 +17,8 @@ import type { DialogAnalysis, DialogConfig } from '../dialog/types.js';
 import { SipFramer, keepParsedViews, type SipKeepalive, type SipMessage } from '../sip/index.js';
 import { toSeconds } from '../util/time.js';
 import { groupDialogs, summarizeGroup, type DialogGroup } from './dialog-groups.js';
-import type { AnalysisResult, CaptureFileReport, DialogGroupSummary } from './types.js';
+import { ConcludedDialogs } from './concluded.js';
+import type { AnalysisResult, CaptureFileReport } from './types.js';
 
 interface PointState extends PointObservations {
   ref: CapturePointRef;
@@ -73,11 +74,6 @@ interface FoldedFindings {
   template: Finding;
   dialogs: number;
   evidence: number;
-}
-
-/** A copy of a string that does not keep the SIP message text it was sliced from alive. */
-function ownString(text: string): string {
-  return (' ' + text).slice(1);
 }
 
 function foldKey(finding: Finding): string {
@@ -167,7 +163,7 @@ export class AnalysisSession {
   private readonly listedByRule = new Map<string, Finding[]>();
   private readonly foldedFindings = new Map<string, FoldedFindings>();
   /** Dialog groups ageOut() concluded, as the output lists them. */
-  private readonly concluded: DialogGroupSummary[] = [];
+  private readonly concluded = new ConcludedDialogs();
   private forgottenMatched = 0;
   private forgottenDropped = 0;
   /** Clock offset samples of forgotten messages, by inside and outside point key (see clockOffsetSamples). */
@@ -499,13 +495,7 @@ export class AnalysisSession {
     for (const f of findings) if (f.dialog) findingsByCallId.set(f.dialog, (findingsByCallId.get(f.dialog) ?? 0) + 1);
     const sideOf = (key: string) => this.points.get(key)?.side ?? 'unknown';
     for (const { dialogs } of groups) {
-      const summary = summarizeGroup(dialogs, sideOf, (callId) => findingsByCallId.get(callId) ?? 0);
-      // Strings sliced from SIP messages would keep the forgotten messages' text alive.
-      summary.callId = ownString(summary.callId);
-      for (const at of summary.points) at.callId = at.callId === dialogs[0]!.callId ? summary.callId : ownString(at.callId);
-      if (summary.fromUri !== undefined) summary.fromUri = ownString(summary.fromUri);
-      if (summary.toUri !== undefined) summary.toUri = ownString(summary.toUri);
-      this.concluded.push(summary);
+      this.concluded.add(summarizeGroup(dialogs, sideOf, (callId) => findingsByCallId.get(callId) ?? 0));
     }
   }
 

@@ -8,6 +8,7 @@ import type { DecodeStats } from '../decode/types.js';
 import type { Finding, VerdictResult } from '../detect/types.js';
 import type { DialogAnalysis, DialogKind, DialogState } from '../dialog/types.js';
 import type { SipMessage } from '../sip/types.js';
+import type { ConcludedDialogs } from './concluded.js';
 import type { DialogGroup } from './dialog-groups.js';
 import type { AnalysisSession } from './session.js';
 
@@ -110,7 +111,7 @@ export interface AnalysisResult {
    * tens of thousands of messages): their findings are in `findings`, their messages and dialog
    * state are gone. Earliest first; dialogGroups holds the rest.
    */
-  concludedDialogs?: DialogGroupSummary[];
+  concludedDialogs?: ConcludedDialogs;
   /**
    * Findings per dialog (Call-ID) of the dialogs still held, counted before the listing limit
    * folds a rule's later dialogs into one finding (so dialogs whose findings are only counted

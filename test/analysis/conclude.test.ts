@@ -52,7 +52,7 @@ describe('concluding finished dialogs while reading', () => {
     const sides = { insideFiles: [inside], outsideFiles: [outside], insideInterfaces: [], outsideInterfaces: [] };
     const whole = await analyze([inside, outside], sides, Number.POSITIVE_INFINITY);
     const concluded = await analyze([inside, outside], sides, 300);
-    expect(whole.result.concludedDialogs).toEqual([]);
+    expect([...whole.result.concludedDialogs!]).toEqual([]);
     expect(concluded.result.concludedDialogs!.length).toBeGreaterThan(300);
     expect(concluded.result.messages.size).toBeLessThan(whole.result.messages.size);
     // The dialogs list is in another order (concluded ones first); everything else is the same.
@@ -148,7 +148,7 @@ describe('a registration concluded before the inbound call (kernel NAT lab)', ()
     const files = labPair('inbound-after-expiry-noalg');
     const whole = await analyzeCaptures({ files, sides: NO_SIDES });
     const concluded = await analyzeAgeingEveryFrame(files, 2);
-    expect(concluded.concludedDialogs!.map((d) => d.kind)).toContain('registration');
+    expect([...concluded.concludedDialogs!].map((d) => d.kind)).toContain('registration');
     expect(concluded.dialogs.points.flatMap((p) => p.dialogs).map((d) => d.kind)).not.toContain('registration');
     const pinhole = (findings: Finding[]) => findings.find((f) => f.rule === 'pinhole-expired');
     expect(pinhole(whole.findings)).toBeDefined();
@@ -158,7 +158,7 @@ describe('a registration concluded before the inbound call (kernel NAT lab)', ()
 
   it('reports no pinhole when the INVITE was answered', async () => {
     const concluded = await analyzeAgeingEveryFrame(labPair('inbound-binding-alive-noalg'), 2);
-    expect(concluded.concludedDialogs!.map((d) => d.kind)).toContain('registration');
+    expect([...concluded.concludedDialogs!].map((d) => d.kind)).toContain('registration');
     expect(concluded.findings.map((f) => f.rule)).not.toContain('pinhole-expired');
   });
 });

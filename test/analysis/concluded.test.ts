@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { ConcludedDialogs } from '../../src/analysis/concluded.js';
+import type { DialogGroupSummary } from '../../src/analysis/types.js';
+
+/** A call seen at both sides of a router that rewrote its Call-ID outside. */
+const call: DialogGroupSummary = {
+  callId: 'a84b4c76e66710@10.0.0.5',
+  method: 'INVITE',
+  kind: 'call',
+  state: 'terminated',
+  fromUri: 'sip:alice@example.com',
+  toUri: 'sip:bob@example.com',
+  findings: 3,
+  points: [
+    {
+      pointKey: 'inside.pcap#0', side: 'inside', callId: 'a84b4c76e66710@10.0.0.5', state: 'terminated', finalStatus: 200,
+      start: { sec: 1700000000, nsec: 5 }, answerTs: { sec: 1700000002, nsec: 999999999 }, endTs: { sec: 1700000030, nsec: 0 },
+      messages: 7, retransmissions: 1,
+    },
+    {
+      pointKey: 'outside.pcap#0', side: 'outside', callId: 'rewritten@198.51.100.1', state: 'terminated', finalStatus: 200,
+      start: { sec: 1700000000, nsec: 9 }, answerTs: { sec: 1700000003, nsec: 0 }, endTs: { sec: 1700000030, nsec: 4 },
+      messages: 7, retransmissions: 0,
+    },
+  ],
+};
+
+/** A registration without From/To URIs, final status or times beyond its start. */
+const registration: DialogGroupSummary = {
+  callId: 'reg-1',
+  method: 'REGISTER',
+  kind: 'registration',
+  state: 'trying',
+  findings: 0,
+  points: [{ pointKey: 'inside.pcap#0', side: 'unknown', callId: 'reg-1', state: 'trying', start: { sec: 1700000100, nsec: 0 }, messages: 1, retransmissions: 0 }],
+};
+
+describe('concluded dialog groups kept by column', () => {
+  it('gives back every group as it was added, in order, absent fields absent', () => {
+    const kept = new ConcludedDialogs();
+    kept.add(call);
+    kept.add(registration);
+    kept.add(call);
+    expect(kept.length).toBe(3);
+    const out = [...kept];
+    expect(out).toStrictEqual([call, registration, call]);
+    expect(Object.keys(out[1]!)).not.toContain('fromUri');
+    expect(Object.keys(out[1]!.points[0]!)).not.toContain('answerTs');
+  });
+
+  it('keeps what it was given, not the objects: changing them later changes nothing', () => {
+    const kept = new ConcludedDialogs();
+    const given = structuredClone(call);
+    kept.add(given);
+    given.points[0]!.start.sec = 0;
+    given.points[1]!.callId = 'changed';
+    given.findings = 99;
+    expect([...kept]).toStrictEqual([call]);
+  });
+
+  it('is empty when nothing was added', () => {
+    const kept = new ConcludedDialogs();
+    expect(kept.length).toBe(0);
+    expect([...kept]).toEqual([]);
+  });
+});
