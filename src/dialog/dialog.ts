@@ -8,6 +8,7 @@ import type { MediaClaim, MediaOwner, MediaTracker } from './media.js';
 import { clockTable, type StreamState } from './rtp.js';
 import { mediaEndpoints } from './sdp.js';
 import { addSeconds, copyTimestamp, isBefore, secondsBetween } from './time.js';
+import { appended } from '../util/lists.js';
 import { tagOf } from './transactions.js';
 import type {
   AnswerInfo,
@@ -88,7 +89,7 @@ export class DialogRecord implements MediaOwner {
    */
   readonly #requestsWithSdp = new WeakSet<ObservedMessage>();
   /** Keys this dialog is filed under in the point's dialog index. */
-  readonly indexKeys: string[] = [];
+  indexKeys: string[] = [];
 
   constructor(dialog: Dialog, config: DialogConfig, media: MediaTracker) {
     this.dialog = dialog;
@@ -119,7 +120,7 @@ export class DialogRecord implements MediaOwner {
     let leg = this.dialog.legs.find((l) => l.toTag === toTag);
     if (!leg) {
       leg = { toTag, state: 'trying' };
-      this.dialog.legs.push(leg);
+      this.dialog.legs = appended(this.dialog.legs, leg);
     }
     return leg;
   }
@@ -127,14 +128,14 @@ export class DialogRecord implements MediaOwner {
   addEntry(observed: ObservedMessage, transactionKey: string): void {
     const d = this.dialog;
     d.messageCount++;
-    d.lastActivity = copyTimestamp(observed.message.origin.ts);
+    d.lastActivity = observed.message.origin.ts;
     this.#push({ kind: 'message', observed, transactionKey });
   }
 
   addRetransmission(retransmission: Retransmission, party: Party, transactionKey: string, kept: boolean): void {
     const d = this.dialog;
     d.retransmissionCount++;
-    d.lastActivity = copyTimestamp(retransmission.ts);
+    d.lastActivity = retransmission.ts;
     if (kept) this.#push({ kind: 'retransmission', retransmission, party, transactionKey });
     else d.entriesDropped++;
   }
@@ -146,7 +147,7 @@ export class DialogRecord implements MediaOwner {
       d.entries.shift();
       d.entriesDropped++;
     }
-    d.entries.push(entry);
+    d.entries = appended(d.entries, entry);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -211,7 +212,7 @@ export class DialogRecord implements MediaOwner {
     const forAnswer = tx === undefined || (tx.initial && tx.finalStatus !== undefined && tx.finalStatus < 300);
     if (leg && forAnswer && leg.answer && !leg.answer.ackSeen) {
       leg.answer.ackSeen = true;
-      leg.answer.ackTs = copyTimestamp(msg.origin.ts);
+      leg.answer.ackTs = msg.origin.ts;
       leg.answer.ackDelaySeconds = secondsBetween(leg.answer.ts, msg.origin.ts);
       if (leg.state === 'answered') leg.state = 'confirmed';
     }
@@ -241,7 +242,7 @@ export class DialogRecord implements MediaOwner {
     if (status > 100 && status < 200 && legTag !== '') {
       const leg = this.#calleeLeg(msg, legTag);
       if (status >= 180 && status < 190) {
-        leg.ringingTs ??= copyTimestamp(msg.origin.ts);
+        leg.ringingTs ??= msg.origin.ts;
         if (leg.state === 'trying') leg.state = 'ringing';
       }
     } else if (status >= 200 && status < 300) {
@@ -249,7 +250,7 @@ export class DialogRecord implements MediaOwner {
       if (!leg.answer) {
         const answer: AnswerInfo = {
           messageId: msg.id,
-          ts: copyTimestamp(msg.origin.ts),
+          ts: msg.origin.ts,
           frame: frameOf(msg),
           retransmissions: 0,
           retransmissionSpanSeconds: 0,
@@ -260,7 +261,7 @@ export class DialogRecord implements MediaOwner {
         if (leg.state === 'trying' || leg.state === 'ringing' || leg.state === 'failed') leg.state = 'answered';
       }
       if (!d.answerTs) {
-        d.answerTs = copyTimestamp(msg.origin.ts);
+        d.answerTs = msg.origin.ts;
         d.setupSeconds = secondsBetween(d.start, msg.origin.ts);
       }
     } else if (status >= 300) {
@@ -285,7 +286,7 @@ export class DialogRecord implements MediaOwner {
       method: msg.method ?? '',
       by,
       from: { ip: msg.origin.src.ip, port: msg.origin.src.port },
-      ts: copyTimestamp(msg.origin.ts),
+      ts: msg.origin.ts,
       frame: frameOf(msg),
       messageId: msg.id,
     };
@@ -387,7 +388,7 @@ export class DialogRecord implements MediaOwner {
     }
     const src = request?.origin.src ?? msg.origin.dst;
     reg.refreshes.push({
-      ts: copyTimestamp(msg.origin.ts),
+      ts: msg.origin.ts,
       requestId: request?.id ?? -1,
       responseId: msg.id,
       frame: frameOf(msg),
@@ -504,9 +505,9 @@ export class DialogRecord implements MediaOwner {
   #applySdp(observed: ObservedMessage, tx: Transaction | undefined, carriedBy: string, role: 'offer' | 'answer', legTag: string): void {
     const msg = observed.message;
     const party = observed.party;
-    const endpoints = mediaEndpoints(msg.sdp!, { party, messageId: msg.id, frame: frameOf(msg), ts: copyTimestamp(msg.origin.ts) });
+    const endpoints = mediaEndpoints(msg.sdp!, { party, messageId: msg.id, frame: frameOf(msg), ts: msg.origin.ts });
     const d = this.dialog;
-    d.sdp.push({ messageId: msg.id, ts: copyTimestamp(msg.origin.ts), frame: frameOf(msg), party, carriedBy, role, toTag: legTag, media: endpoints });
+    d.sdp.push({ messageId: msg.id, ts: msg.origin.ts, frame: frameOf(msg), party, carriedBy, role, toTag: legTag, media: endpoints });
     const reverts: Revert[] = [];
     const touched: MediaSession[] = [];
     for (const ep of endpoints) {

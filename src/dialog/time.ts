@@ -6,7 +6,10 @@ export function secondsBetween(a: Timestamp, b: Timestamp): number {
   return b.sec - a.sec + (b.nsec - a.nsec) / 1e9;
 }
 
-/** An owned copy (timestamps from earlier stages may be shared or reused). */
+/**
+ * An owned copy, for a time that may change in place later (a media stream's lastTs). Timestamps
+ * of frames and messages never change once made, so the dialog stage keeps those as they are.
+ */
 export function copyTimestamp(ts: Timestamp): Timestamp {
   return { sec: ts.sec, nsec: ts.nsec };
 }

@@ -12,6 +12,7 @@ import type { SipMessage } from '../sip/types.js';
 import { DialogRecord, kindOfMethod } from './dialog.js';
 import { MediaTracker } from './media.js';
 import { copyTimestamp, isBefore, secondsBetween } from './time.js';
+import { appended } from '../util/lists.js';
 import { retransmissionOf, settleTransaction, tagOf, transactionId, type TransactionId } from './transactions.js';
 import type {
   Dialog,
@@ -84,7 +85,7 @@ class PointState {
   constructor(readonly ref: CapturePointRef) {}
 
   see(ts: Timestamp): void {
-    if (!this.lastSeen || isBefore(this.lastSeen, ts)) this.lastSeen = copyTimestamp(ts);
+    if (!this.lastSeen || isBefore(this.lastSeen, ts)) this.lastSeen = ts;
   }
 
   /** Live transactions in order of creation. */
@@ -177,7 +178,7 @@ export class DialogTracker {
     const observed = this.#observe(msg, dialog.partyOf(msg));
     if (rec) {
       rec.tx.request = observed; // its responses were seen first
-      rec.tx.firstTs = copyTimestamp(msg.origin.ts);
+      rec.tx.firstTs = msg.origin.ts;
     } else {
       rec = this.#newTransaction(point, dialog, msg, id, method, tagOf(msg.to?.params) === '');
       rec.tx.request = observed;
@@ -212,11 +213,11 @@ export class DialogTracker {
     const tx = rec.tx;
     const party: Party = tx.request ? (tx.request.party === 'caller' ? 'callee' : 'caller') : rec.dialog.partyOf(msg);
     const observed = this.#observe(msg, party);
-    tx.responses.push(observed);
+    tx.responses = appended(tx.responses, observed);
     const status = msg.status ?? 0;
     if (status >= 200 && tx.finalStatus === undefined) {
       tx.finalStatus = status;
-      tx.finalTs = copyTimestamp(msg.origin.ts);
+      tx.finalTs = msg.origin.ts;
       if (tx.request) tx.responseSeconds = secondsBetween(tx.firstTs, msg.origin.ts);
       tx.state = 'completed';
       delete tx.timeout;
@@ -258,10 +259,10 @@ export class DialogTracker {
         return;
       }
       const observed = this.#observe(msg, dialog.partyOf(msg));
-      rec.tx.acks.push(observed);
+      rec.tx.acks = appended(rec.tx.acks, observed);
       if (ackId.key !== inviteId.key && !point.transactions.has(ackId.key)) {
         point.transactions.set(ackId.key, rec);
-        rec.lookupKeys.push(ackId.key);
+        rec.lookupKeys = appended(rec.lookupKeys, ackId.key);
       }
       dialog.addEntry(observed, rec.tx.key);
       this.#index(point, rec, msg.id);
@@ -298,7 +299,7 @@ export class DialogTracker {
     const retransmission: Retransmission = {
       messageId: msg.id,
       originalId: original.message.id,
-      ts: copyTimestamp(ts),
+      ts,
       frames: [...msg.origin.frames],
       intervalSeconds: secondsBetween(previous, ts),
       identical,
@@ -318,7 +319,7 @@ export class DialogTracker {
 
   #index(point: PointState, rec: TxRecord, messageId: number): void {
     point.byMessage.set(messageId, rec);
-    rec.messageIds.push(messageId);
+    rec.messageIds = appended(rec.messageIds, messageId);
   }
 
   /** Removes a transaction from the point's indexes. */
@@ -364,7 +365,7 @@ export class DialogTracker {
       conflictingRequests: 0,
       sentByMismatches: 0,
       state: 'pending',
-      firstTs: copyTimestamp(msg.origin.ts),
+      firstTs: msg.origin.ts,
     };
     if (id.branch !== undefined) tx.branch = id.branch;
     const rec: TxRecord = { tx, dialog, lookupKeys: [key, id.key], messageIds: [], order: point.transactionCount++ };
@@ -373,10 +374,10 @@ export class DialogTracker {
     point.transactions.set(key, rec);
     if (id.clientKey !== undefined) {
       point.transactions.set(id.clientKey, rec);
-      rec.lookupKeys.push(id.clientKey);
+      rec.lookupKeys = appended(rec.lookupKeys, id.clientKey);
     }
     point.records.set(tx, rec);
-    dialog.dialog.transactions.push(tx);
+    dialog.dialog.transactions = appended(dialog.dialog.transactions, tx);
     this.#trim(point, dialog);
     return rec;
   }
@@ -417,8 +418,8 @@ export class DialogTracker {
       callerEndpoint: { ip: callerEndpoint.ip, port: callerEndpoint.port },
       startedInCapture: request && tagOf(msg.to?.params) === '' && method !== 'ACK' && method !== 'CANCEL',
       state: 'trying',
-      start: copyTimestamp(msg.origin.ts),
-      lastActivity: copyTimestamp(msg.origin.ts),
+      start: msg.origin.ts,
+      lastActivity: msg.origin.ts,
       legs: [],
       transactions: [],
       entries: [],
@@ -434,7 +435,7 @@ export class DialogTracker {
     const rec = new DialogRecord(dialog, this.config, this.#media);
     point.dialogs.push(rec);
     point.dialogIndex.set(key, rec);
-    rec.indexKeys.push(key);
+    rec.indexKeys = appended(rec.indexKeys, key);
     return rec;
   }
 

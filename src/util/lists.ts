@@ -1,0 +1,20 @@
+/**
+ * `list` with `item` appended. A short list is copied to its exact length instead: a push grows an
+ * array by 16 spare slots, and the dialog stage holds many lists of two or three items (ids and
+ * keys of a transaction, responses, a dialog's entries) for as long as their dialog is held.
+ * Callers store the list returned.
+ */
+export function appended<T>(list: T[], item: T): T[] {
+  const n = list.length;
+  if (n >= EXACT_UP_TO) {
+    list.push(item);
+    return list;
+  }
+  const out = new Array<T>(n + 1);
+  for (let i = 0; i < n; i++) out[i] = list[i]!;
+  out[n] = item;
+  return out;
+}
+
+/** Beyond this length a push's spare room is a small share of the list. */
+const EXACT_UP_TO = 16;
