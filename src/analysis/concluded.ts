@@ -1,139 +1,201 @@
 /**
- * The dialog groups a large capture concluded while it was read, kept by column. A capture of
- * 100,000 calls keeps 100,000 of them to the end (the JSON output lists every one): as objects
- * they took about 700 bytes each, half the live heap at the end of the SIP-heavy benchmark, and
- * V8 lets the heap grow to a multiple of what is live. Here a group takes a slot per field, its
- * own Call-ID, and URIs shared between the groups that carry the same one.
+ * The dialog groups a large capture concluded while it was read, kept by column outside the V8
+ * heap. A capture of 100,000 calls keeps 100,000 of them to the end (the JSON output lists every
+ * one). As objects they took about 700 bytes each, half the live heap at the end of the SIP-heavy
+ * benchmark, and V8 lets its heap grow to a multiple of what is live, so each of those bytes cost
+ * several of resident memory. Here a group is numbers in typed arrays and its Call-ID bytes in an
+ * arena; the strings many groups share (URIs, methods, states, capture point keys) are kept once.
  */
 import type { Timestamp } from '../capture/types.js';
 import type { Side } from '../correlate/types.js';
 import type { DialogKind, DialogState } from '../dialog/types.js';
 import type { DialogAtPointSummary, DialogGroupSummary } from './types.js';
 
-/** An absent time or status (number columns stay unboxed doubles only without undefined). */
-const NONE = Number.NaN;
+/** An absent index or status. */
+const NONE = -1;
 
-export class ConcludedDialogs implements Iterable<DialogGroupSummary> {
-  // One entry per group.
-  readonly #callId: string[] = [];
-  readonly #method: string[] = [];
-  readonly #kind: DialogKind[] = [];
-  readonly #state: DialogState[] = [];
-  readonly #fromUri: (string | null)[] = [];
-  readonly #toUri: (string | null)[] = [];
-  readonly #findings: number[] = [];
-  /** Index of the group's first point in the point columns; the next group's is where it ends. */
-  readonly #firstPoint: number[] = [];
-  // One entry per capture point of a group.
-  readonly #pointKey: string[] = [];
-  readonly #side: Side[] = [];
-  /** The point's Call-ID when it differs from the group's (an ALG rewrote it), else null. */
-  readonly #otherCallId: (string | null)[] = [];
-  readonly #pointState: DialogState[] = [];
-  readonly #finalStatus: number[] = [];
-  readonly #startSec: number[] = [];
-  readonly #startNsec: number[] = [];
-  readonly #answerSec: number[] = [];
-  readonly #answerNsec: number[] = [];
-  readonly #endSec: number[] = [];
-  readonly #endNsec: number[] = [];
-  readonly #messages: number[] = [];
-  readonly #retransmissions: number[] = [];
-  /** One copy of each URI, method and capture point key, however many groups carry it. */
-  readonly #shared = new Map<string, string>();
+/** Numbers appended one by one into a typed array that doubles when full. */
+class Column<A extends Int32Array | Float64Array> {
+  #values: A;
+  #length = 0;
 
-  get length(): number {
-    return this.#callId.length;
+  constructor(private readonly make: (length: number) => A) {
+    this.#values = make(256);
   }
 
-  /**
-   * Keeps a group. Its strings are copied (or shared with an equal one kept before): a string
-   * sliced from a SIP message would keep the whole forgotten message's text alive.
-   */
+  push(value: number): void {
+    if (this.#length === this.#values.length) {
+      const grown = this.make(this.#values.length * 2);
+      grown.set(this.#values);
+      this.#values = grown;
+    }
+    this.#values[this.#length++] = value;
+  }
+
+  at(index: number): number {
+    return this.#values[index]!;
+  }
+}
+
+const ints = () => new Column((n) => new Int32Array(n));
+const doubles = () => new Column((n) => new Float64Array(n));
+
+/** Strings appended as UTF-8 bytes into one buffer that doubles when full. */
+class StringArena {
+  #bytes = Buffer.alloc(16384);
+  #length = 0;
+
+  /** Where the string's bytes start; its byte length is Buffer.byteLength(text). */
+  add(text: string): { start: number; length: number } {
+    const length = Buffer.byteLength(text);
+    if (this.#length + length > this.#bytes.length) {
+      const grown = Buffer.alloc(Math.max(this.#bytes.length * 2, this.#length + length));
+      this.#bytes.copy(grown, 0, 0, this.#length);
+      this.#bytes = grown;
+    }
+    const start = this.#length;
+    this.#bytes.write(text, start, length, 'utf8');
+    this.#length += length;
+    return { start, length };
+  }
+
+  read(start: number, length: number): string {
+    return this.#bytes.toString('utf8', start, start + length);
+  }
+}
+
+export class ConcludedDialogs implements Iterable<DialogGroupSummary> {
+  #groups = 0;
+  /** Strings many groups share, by index (the columns below hold indexes). */
+  readonly #shared: string[] = [];
+  readonly #sharedIndex = new Map<string, number>();
+  readonly #callIds = new StringArena();
+  // One entry per group.
+  readonly #callIdStart = ints();
+  readonly #callIdLength = ints();
+  readonly #method = ints();
+  readonly #kind = ints();
+  readonly #state = ints();
+  readonly #fromUri = ints();
+  readonly #toUri = ints();
+  readonly #findings = ints();
+  /** Index of the group's first point in the point columns; the next group's is where it ends. */
+  readonly #firstPoint = ints();
+  // One entry per capture point of a group.
+  #points = 0;
+  readonly #pointKey = ints();
+  readonly #side = ints();
+  /** The point's Call-ID in the arena when it differs from the group's (an ALG rewrote it), else NONE. */
+  readonly #otherCallIdStart = ints();
+  readonly #otherCallIdLength = ints();
+  readonly #pointState = ints();
+  readonly #finalStatus = ints();
+  readonly #startSec = doubles();
+  readonly #startNsec = ints();
+  /** NaN when the point has no such time. */
+  readonly #answerSec = doubles();
+  readonly #answerNsec = ints();
+  readonly #endSec = doubles();
+  readonly #endNsec = ints();
+  readonly #messages = ints();
+  readonly #retransmissions = ints();
+
+  get length(): number {
+    return this.#groups;
+  }
+
+  /** Keeps a group (a copy: nothing of `summary` is referred to afterwards). */
   add(summary: DialogGroupSummary): void {
-    const callId = ownString(summary.callId);
-    this.#callId.push(callId);
+    const callId = this.#callIds.add(summary.callId);
+    this.#callIdStart.push(callId.start);
+    this.#callIdLength.push(callId.length);
     this.#method.push(this.#share(summary.method));
-    this.#kind.push(summary.kind);
-    this.#state.push(summary.state);
-    this.#fromUri.push(summary.fromUri === undefined ? null : this.#share(summary.fromUri));
-    this.#toUri.push(summary.toUri === undefined ? null : this.#share(summary.toUri));
+    this.#kind.push(this.#share(summary.kind));
+    this.#state.push(this.#share(summary.state));
+    this.#fromUri.push(summary.fromUri === undefined ? NONE : this.#share(summary.fromUri));
+    this.#toUri.push(summary.toUri === undefined ? NONE : this.#share(summary.toUri));
     this.#findings.push(summary.findings);
-    this.#firstPoint.push(this.#pointKey.length);
+    this.#firstPoint.push(this.#points);
+    this.#groups++;
     for (const at of summary.points) {
       this.#pointKey.push(this.#share(at.pointKey));
-      this.#side.push(at.side);
-      this.#otherCallId.push(at.callId === summary.callId ? null : ownString(at.callId));
-      this.#pointState.push(at.state);
+      this.#side.push(this.#share(at.side));
+      const other = at.callId === summary.callId ? undefined : this.#callIds.add(at.callId);
+      this.#otherCallIdStart.push(other?.start ?? NONE);
+      this.#otherCallIdLength.push(other?.length ?? 0);
+      this.#pointState.push(this.#share(at.state));
       this.#finalStatus.push(at.finalStatus ?? NONE);
       this.#startSec.push(at.start.sec);
       this.#startNsec.push(at.start.nsec);
-      this.#answerSec.push(at.answerTs?.sec ?? NONE);
-      this.#answerNsec.push(at.answerTs?.nsec ?? NONE);
-      this.#endSec.push(at.endTs?.sec ?? NONE);
-      this.#endNsec.push(at.endTs?.nsec ?? NONE);
+      this.#answerSec.push(at.answerTs?.sec ?? Number.NaN);
+      this.#answerNsec.push(at.answerTs?.nsec ?? 0);
+      this.#endSec.push(at.endTs?.sec ?? Number.NaN);
+      this.#endNsec.push(at.endTs?.nsec ?? 0);
       this.#messages.push(at.messages);
       this.#retransmissions.push(at.retransmissions);
+      this.#points++;
     }
   }
 
   /** The groups in the order they were added, each a new object. */
   *[Symbol.iterator](): Iterator<DialogGroupSummary> {
-    for (let i = 0; i < this.#callId.length; i++) yield this.#group(i);
+    for (let i = 0; i < this.#groups; i++) yield this.#group(i);
   }
 
   #group(i: number): DialogGroupSummary {
-    const callId = this.#callId[i]!;
-    const end = i + 1 < this.#firstPoint.length ? this.#firstPoint[i + 1]! : this.#pointKey.length;
+    const callId = this.#callIds.read(this.#callIdStart.at(i), this.#callIdLength.at(i));
+    const end = i + 1 < this.#groups ? this.#firstPoint.at(i + 1) : this.#points;
     const points: DialogAtPointSummary[] = [];
-    for (let p = this.#firstPoint[i]!; p < end; p++) {
+    for (let p = this.#firstPoint.at(i); p < end; p++) {
+      const otherStart = this.#otherCallIdStart.at(p);
       const at: DialogAtPointSummary = {
-        pointKey: this.#pointKey[p]!,
-        side: this.#side[p]!,
-        callId: this.#otherCallId[p] ?? callId,
-        state: this.#pointState[p]!,
-        start: { sec: this.#startSec[p]!, nsec: this.#startNsec[p]! },
-        messages: this.#messages[p]!,
-        retransmissions: this.#retransmissions[p]!,
+        pointKey: this.#shared[this.#pointKey.at(p)]!,
+        side: this.#shared[this.#side.at(p)] as Side,
+        callId: otherStart === NONE ? callId : this.#callIds.read(otherStart, this.#otherCallIdLength.at(p)),
+        state: this.#shared[this.#pointState.at(p)] as DialogState,
+        start: { sec: this.#startSec.at(p), nsec: this.#startNsec.at(p) },
+        messages: this.#messages.at(p),
+        retransmissions: this.#retransmissions.at(p),
       };
-      const finalStatus = this.#finalStatus[p]!;
-      if (!Number.isNaN(finalStatus)) at.finalStatus = finalStatus;
-      const answerTs = timestamp(this.#answerSec[p]!, this.#answerNsec[p]!);
+      const finalStatus = this.#finalStatus.at(p);
+      if (finalStatus !== NONE) at.finalStatus = finalStatus;
+      const answerTs = timestamp(this.#answerSec.at(p), this.#answerNsec.at(p));
       if (answerTs) at.answerTs = answerTs;
-      const endTs = timestamp(this.#endSec[p]!, this.#endNsec[p]!);
+      const endTs = timestamp(this.#endSec.at(p), this.#endNsec.at(p));
       if (endTs) at.endTs = endTs;
       points.push(at);
     }
     const group: DialogGroupSummary = {
       callId,
-      method: this.#method[i]!,
-      kind: this.#kind[i]!,
-      state: this.#state[i]!,
-      findings: this.#findings[i]!,
+      method: this.#shared[this.#method.at(i)]!,
+      kind: this.#shared[this.#kind.at(i)] as DialogKind,
+      state: this.#shared[this.#state.at(i)] as DialogState,
+      findings: this.#findings.at(i),
       points,
     };
-    const fromUri = this.#fromUri[i];
-    if (fromUri !== null) group.fromUri = fromUri;
-    const toUri = this.#toUri[i];
-    if (toUri !== null) group.toUri = toUri;
+    const fromUri = this.#fromUri.at(i);
+    if (fromUri !== NONE) group.fromUri = this.#shared[fromUri]!;
+    const toUri = this.#toUri.at(i);
+    if (toUri !== NONE) group.toUri = this.#shared[toUri]!;
     return group;
   }
 
-  #share(text: string): string {
-    let kept = this.#shared.get(text);
-    if (kept === undefined) this.#shared.set((kept = ownString(text)), kept);
-    return kept;
+  /**
+   * The index of a string many groups carry. Kept as a flat copy: a string sliced from a SIP
+   * message would keep the whole forgotten message's text alive.
+   */
+  #share(text: string): number {
+    let index = this.#sharedIndex.get(text);
+    if (index === undefined) {
+      index = this.#shared.length;
+      const copy = JSON.parse(JSON.stringify(text)) as string;
+      this.#shared.push(copy);
+      this.#sharedIndex.set(copy, index);
+    }
+    return index;
   }
 }
 
 function timestamp(sec: number, nsec: number): Timestamp | undefined {
   return Number.isNaN(sec) ? undefined : { sec, nsec };
-}
-
-/**
- * A flat copy of `text` that refers to nothing else. (' ' + text).slice(1), the usual trick, gives
- * a slice of a new string: two objects, and the extra character, per Call-ID kept.
- */
-function ownString(text: string): string {
-  return JSON.parse(JSON.stringify(text)) as string;
 }
