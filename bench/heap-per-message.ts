@@ -1,29 +1,42 @@
 /**
- * What one held SIP message costs in heap: reads the first N SIP messages of a capture into an
- * analysis that never concludes, then counts the live heap by object kind (heap snapshot).
+ * What one held SIP message costs in heap: reads the first N SIP messages into an analysis that
+ * never concludes, then counts the live heap by object kind (heap snapshot). With --inside and
+ * --outside the two captures are read as \`algscope analyze --inside A --outside B\` reads them: in
+ * time order, each copy compared with the other side's.
  *   npx tsx bench/heap-per-message.ts FILE [messages]
+ *   npx tsx bench/heap-per-message.ts --inside A --outside B [messages]
  */
 import v8 from 'node:v8';
-import { readFileSync, unlinkSync } from 'node:fs';
-import { readCapture } from '../src/capture/index.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { readCapturesInTimeOrder } from '../src/capture/index.js';
 import { AnalysisSession } from '../src/analysis/session.js';
 
-const [file, limitText] = process.argv.slice(2);
-if (!file) throw new Error('usage: tsx bench/heap-per-message.ts FILE [messages]');
-const limit = Number(limitText ?? 20000);
-const session = new AnalysisSession({ insideFiles: [], outsideFiles: [], insideInterfaces: [], outsideInterfaces: [] }, {}, { concludeAboveMessages: Infinity });
-const feed = session.addSource(file);
+const USAGE = 'usage: tsx bench/heap-per-message.ts FILE [messages] | --inside A --outside B [messages]';
+const args = process.argv.slice(2);
+const pair = args[0] === '--inside';
+if (pair && args[2] !== '--outside') throw new Error(USAGE);
+const files = pair ? [args[1], args[3]] : [args[0]];
+if (files.some((f) => f === undefined)) throw new Error(USAGE);
+const limit = Number((pair ? args[4] : args[1]) ?? 20000);
+const sides = { insideFiles: pair ? [files[0]!] : [], outsideFiles: pair ? [files[1]!] : [], insideInterfaces: [], outsideInterfaces: [] };
+const session = new AnalysisSession(sides, {}, { concludeAboveMessages: Infinity });
 const controller = new AbortController();
-await readCapture(file, {
-  ...feed.sink,
-  onFrame(frame) {
+const sources = files.map((source) => {
+  const feed = session.addSource(source!);
+  const sink = { ...feed.sink };
+  sink.onFrame = (frame) => {
     if (session.sipMessageCount >= limit) return controller.abort();
     feed.sink.onFrame(frame);
-  },
-}, { signal: controller.signal }).catch(() => undefined);
-const path = v8.writeHeapSnapshot('/tmp/heap/held.heapsnapshot');
-const snap = JSON.parse(readFileSync(path, 'utf8'));
-unlinkSync(path);
+  };
+  return { source: source!, sink };
+});
+await readCapturesInTimeOrder(sources, { signal: controller.signal }).catch(() => undefined);
+const dir = mkdtempSync(path.join(tmpdir(), 'algscope-heap-'));
+const snapshotPath = v8.writeHeapSnapshot(path.join(dir, 'held.heapsnapshot'));
+const snap = JSON.parse(readFileSync(snapshotPath, 'utf8'));
+rmSync(dir, { recursive: true });
 const meta = snap.snapshot.meta;
 const fields = meta.node_fields.length;
 const types = meta.node_types[0];
