@@ -45,6 +45,9 @@ export const DEFAULT_DIALOG_CONFIG: Readonly<DialogConfig> = {
   rtpProbationPackets: 4,
 };
 
+/** The retransmissions of a message sent once (most): one shared list until one comes (see appended). */
+const NO_RETRANSMISSIONS = Object.freeze([]) as unknown as Retransmission[];
+
 const TRANSACTION_STATES: TransactionState[] = ['pending', 'completed', 'timed-out', 'ack-only'];
 const DIALOG_KINDS: DialogKind[] = ['call', 'registration', 'subscription', 'options', 'message', 'other'];
 const DIALOG_STATES: DialogState[] = ['trying', 'ringing', 'answered', 'confirmed', 'terminated', 'failed', 'timed-out'];
@@ -288,7 +291,7 @@ export class DialogTracker {
   }
 
   #observe(message: SipMessage, party: Party): ObservedMessage {
-    return { message, party, retransmissions: [], retransmissionCount: 0, retransmissionSpanSeconds: 0 };
+    return { message, party, retransmissions: NO_RETRANSMISSIONS, retransmissionCount: 0, retransmissionSpanSeconds: 0 };
   }
 
   #retransmission(point: PointState, rec: TxRecord, original: ObservedMessage, msg: SipMessage, identical: boolean): void {
@@ -310,7 +313,7 @@ export class DialogTracker {
     original.retransmissionSpanSeconds = secondsBetween(original.message.origin.ts, ts);
     const kept = original.retransmissions.length < this.config.maxRetransmissionsKept;
     if (kept) {
-      original.retransmissions.push(retransmission);
+      original.retransmissions = appended(original.retransmissions, retransmission);
       this.#index(point, rec, msg.id);
     }
     rec.dialog.addRetransmission(retransmission, original.party, tx.key, kept);

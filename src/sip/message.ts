@@ -15,6 +15,9 @@ import { parseVia } from './via.js';
 
 const MAX_UINT32 = 0xffffffff;
 
+/** The defects of a message without any (most): one shared list, where each held message had its own. */
+const NO_DEFECTS = Object.freeze([]) as unknown as MessageDefect[];
+
 /** The parsed views of a message, worked out again from its text when read after a release. */
 type MessageViews = Pick<SipMessage, 'headers' | 'requestUri' | 'from' | 'to' | 'vias' | 'contacts' | 'sdp' | 'body' | 'raw'>;
 
@@ -69,7 +72,7 @@ class ParsedSipMessage implements SipMessage {
     this.version = parsed.version;
     this.startLineSpan = parsed.startLineSpan;
     this.bodySpan = parsed.bodySpan;
-    this.defects = parsed.defects;
+    this.defects = parsed.defects.length > 0 ? parsed.defects : NO_DEFECTS;
     this.origin = parsed.origin;
     this.contactStar = parsed.contactStar;
     if (parsed.method !== undefined) this.method = parsed.method;

@@ -2,7 +2,8 @@
  * `list` with `item` appended. A short list is copied to its exact length instead: a push grows an
  * array by 16 spare slots, and the dialog stage holds many lists of two or three items (ids and
  * keys of a transaction, responses, a dialog's entries) for as long as their dialog is held.
- * Callers store the list returned.
+ * Callers store the list returned. A short list is never changed in place, so a shared frozen empty
+ * list may start one.
  */
 export function appended<T>(list: T[], item: T): T[] {
   const n = list.length;
