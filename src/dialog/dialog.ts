@@ -4,11 +4,11 @@
  */
 import type { Endpoint } from '../decode/types.js';
 import type { SipMessage } from '../sip/types.js';
+import { appended } from '../util/lists.js';
 import type { MediaClaim, MediaOwner, MediaTracker } from './media.js';
 import { clockTable, type StreamState } from './rtp.js';
 import { mediaEndpoints } from './sdp.js';
 import { addSeconds, copyTimestamp, isBefore, secondsBetween } from './time.js';
-import { appended } from '../util/lists.js';
 import { tagOf } from './transactions.js';
 import type {
   AnswerInfo,

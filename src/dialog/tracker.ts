@@ -9,10 +9,10 @@
 import type { Timestamp } from '../capture/types.js';
 import type { CapturePointRef, TransportPayload } from '../decode/types.js';
 import type { SipMessage } from '../sip/types.js';
+import { appended } from '../util/lists.js';
 import { DialogRecord, kindOfMethod } from './dialog.js';
 import { MediaTracker } from './media.js';
 import { copyTimestamp, isBefore, secondsBetween } from './time.js';
-import { appended } from '../util/lists.js';
 import { retransmissionOf, settleTransaction, tagOf, transactionId, type TransactionId } from './transactions.js';
 import type {
   Dialog,
