@@ -4,6 +4,7 @@
  * Captured text is written as JSON strings (escaped by JSON itself, not sanitized: scripts get the
  * exact bytes as latin1 text).
  */
+import { randomUUID } from 'node:crypto';
 import { summarizeGroup } from '../analysis/dialog-groups.js';
 import type { AnalysisResult, DialogGroupSummary, LiveCaptureReport } from '../analysis/types.js';
 import type { Evidence, Finding } from '../detect/types.js';
@@ -94,7 +95,39 @@ function liveJson(live: LiveCaptureReport) {
 }
 
 export function analysisJson(result: AnalysisResult, tool: { name: string; version: string }) {
+  return documentJson(result, tool, [...dialogsJson(result)]);
+}
+
+/**
+ * The text of the analysisJson document (JSON.stringify with an indent of 2), in pieces: the
+ * dialogs one at a time, so a capture of 100,000 calls never has all of them as objects, or the
+ * whole document as one string, at once. Joined, the pieces are exactly that text.
+ */
+export function* analysisJsonText(result: AnalysisResult, tool: { name: string; version: string }): Generator<string> {
+  // Stands for the dialogs in the rest of the document; no capture can carry a fresh random UUID.
+  const placeholder = JSON.stringify(`algscope-dialogs-${randomUUID()}`);
+  const rest = JSON.stringify(documentJson(result, tool, JSON.parse(placeholder) as string), null, 2);
+  const at = rest.indexOf(placeholder);
+  yield rest.slice(0, at);
+  let count = 0;
+  for (const dialog of dialogsJson(result)) {
+    // An element of the top-level "dialogs" array sits two levels deep: four spaces.
+    yield `${count++ === 0 ? '[\n    ' : ',\n    '}${JSON.stringify(dialog, null, 2).replaceAll('\n', '\n    ')}`;
+  }
+  yield count === 0 ? '[]' : '\n  ]';
+  yield rest.slice(at + placeholder.length);
+}
+
+/** The dialog groups concluded while reading, then those still held, as the document lists them. */
+function* dialogsJson(result: AnalysisResult): Generator<ReturnType<typeof dialogGroupJson>> {
+  for (const group of result.concludedDialogs ?? []) yield dialogGroupJson(group);
   const sideOf = new Map(result.points.map((p) => [p.ref.key, p.side] as const));
+  for (const { dialogs } of result.dialogGroups) {
+    yield dialogGroupJson(summarizeGroup(dialogs, (key) => sideOf.get(key) ?? 'unknown', (callId) => result.findingsPerDialog.get(callId) ?? 0));
+  }
+}
+
+function documentJson<Dialogs>(result: AnalysisResult, tool: { name: string; version: string }, dialogs: Dialogs) {
   return {
     schema: JSON_SCHEMA_ID,
     tool,
@@ -102,10 +135,7 @@ export function analysisJson(result: AnalysisResult, tool: { name: string; versi
     verdictReason: result.verdict.reason,
     nextSteps: result.verdict.nextSteps,
     findings: result.findings.map(findingJson),
-    dialogs: [
-      ...(result.concludedDialogs ?? []),
-      ...result.dialogGroups.map(({ dialogs }) => summarizeGroup(dialogs, (key) => sideOf.get(key) ?? 'unknown', (callId) => result.findingsPerDialog.get(callId) ?? 0)),
-    ].map(dialogGroupJson),
+    dialogs,
     captures: result.points.map((p) => ({
       capturePoint: p.ref.key,
       file: p.ref.source,

@@ -4,7 +4,7 @@
  * captures at a small scale (a NAT with a SIP ALG, both sides), concluded far more often than real
  * sizes would make it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import type { SideAssignment } from '../../src/correlate/types.js';
 import type { DialogConfig } from '../../src/dialog/types.js';
 import { readCapturesInTimeOrder } from '../../src/capture/index.js';
 import type { Finding } from '../../src/detect/types.js';
-import { analysisJson } from '../../src/render/json.js';
+import { analysisJson, analysisJsonText } from '../../src/render/json.js';
 import { parsedAgain } from '../../src/sip/index.js';
 import { projectCapture } from '../helpers/paths.js';
 
@@ -62,6 +62,35 @@ describe('concluding finished dialogs while reading', () => {
     expect(whole.json.verdict).toBe('alg-detected');
     expect(whole.json.stats.dialogs).toBe(1020);
     expect(whole.json.correlation.matchedMessages).toBe(4427);
+  });
+
+  it('writes the JSON document dialog by dialog, exactly as the whole document would be written', async () => {
+    const sides = { insideFiles: [inside], outsideFiles: [outside], insideInterfaces: [], outsideInterfaces: [] };
+    const session = new AnalysisSession(sides, DIALOGS, { concludeAboveMessages: 300 });
+    const result = await analyzeCaptures({ files: [inside, outside], sides, session });
+    expect(result.concludedDialogs!.length).toBeGreaterThan(300);
+    expect(result.dialogGroups.length).toBeGreaterThan(0);
+    const tool = { name: 'algscope', version: 'test' };
+    const pieces = [...analysisJsonText(result, tool)];
+    expect(pieces.length).toBeGreaterThan(result.concludedDialogs!.length);
+    expect(pieces.join('')).toBe(JSON.stringify(analysisJson(result, tool), null, 2));
+  });
+
+  it('writes an empty dialog list as the whole document would', async () => {
+    // A pcap file header and no packets: nothing to group.
+    const empty = path.join(dir, 'empty.pcap');
+    const header = Buffer.alloc(24);
+    header.writeUInt32LE(0xa1b2c3d4, 0);
+    header.writeUInt16LE(2, 4);
+    header.writeUInt16LE(4, 6);
+    header.writeUInt32LE(65535, 16);
+    header.writeUInt32LE(1, 20);
+    writeFileSync(empty, header);
+    const result = await analyzeCaptures({ files: [empty], sides: NO_SIDES });
+    const tool = { name: 'algscope', version: 'test' };
+    const text = [...analysisJsonText(result, tool)].join('');
+    expect(text).toContain('"dialogs": []');
+    expect(text).toBe(JSON.stringify(analysisJson(result, tool), null, 2));
   });
 
   it('gives the result of reading one side whole', async () => {
