@@ -7,33 +7,28 @@ import { matchKey } from '../correlate/correlate.js';
 import { memoSlot, memoized } from '../sip/index.js';
 import type { ByteSpan, SipMessage } from '../sip/types.js';
 import { FindingCollector, locate, type FindingTemplate } from './evidence.js';
+import { oncePerRun } from './per-run.js';
 import type { DetectionContext, Evidence, Rule, RuleId } from './types.js';
-
-const distinctByContext = new WeakMap<DetectionContext, SipMessage[]>();
 
 /**
  * The distinct messages of the context (of ctx.concluding only, when set), worked out once per
  * detection run and shared by the rules.
  */
-export function distinctMessages(ctx: DetectionContext): readonly SipMessage[] {
-  let distinct = distinctByContext.get(ctx);
-  if (distinct === undefined) {
-    distinct = [];
-    const only = ctx.concluding;
-    for (const point of ctx.points) {
-      const seen = new Set<string>();
-      for (const msg of point.messages) {
-        if (only !== undefined && !only.has(msg.id)) continue;
-        const key = matchKey(msg);
-        if (seen.has(key)) continue;
-        seen.add(key);
-        distinct.push(msg);
-      }
+export const distinctMessages: (ctx: DetectionContext) => readonly SipMessage[] = oncePerRun((ctx) => {
+  const distinct: SipMessage[] = [];
+  const only = ctx.concluding;
+  for (const point of ctx.points) {
+    const seen = new Set<string>();
+    for (const msg of point.messages) {
+      if (only !== undefined && !only.has(msg.id)) continue;
+      const key = matchKey(msg);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      distinct.push(msg);
     }
-    distinctByContext.set(ctx, distinct);
   }
   return distinct;
-}
+});
 
 /** What a rule notes about one message; where it is cited (side, file) is resolved per detection run. */
 export interface MessageNote {

@@ -5,6 +5,7 @@
  */
 import type { FieldDiff, MessagePair } from '../../correlate/types.js';
 import { FindingCollector, describeMessage, locate, type FindingTemplate } from '../evidence.js';
+import { oncePerRun } from '../per-run.js';
 import type { DetectionContext, Rule } from '../types.js';
 
 export interface PairDiffRuleSpec extends FindingTemplate {
@@ -14,21 +15,14 @@ export interface PairDiffRuleSpec extends FindingTemplate {
   summarize(diff: FieldDiff, pair: MessagePair): string;
 }
 
-const comparableByContext = new WeakMap<DetectionContext, MessagePair[]>();
-
 /**
  * The pairs a rewrite rule judges: not through a proxy, and of ctx.concluding only when set.
  * Worked out once per detection run and shared by the rules.
  */
-function comparablePairs(ctx: DetectionContext): readonly MessagePair[] {
-  let pairs = comparableByContext.get(ctx);
-  if (pairs === undefined) {
-    const only = ctx.concluding;
-    pairs = ctx.correlation.pairs.filter((pair) => !pair.proxied && pair.diffs.length > 0 && (only === undefined || only.has(pair.inside.id)));
-    comparableByContext.set(ctx, pairs);
-  }
-  return pairs;
-}
+const comparablePairs = oncePerRun((ctx): readonly MessagePair[] => {
+  const only = ctx.concluding;
+  return ctx.correlation.pairs.filter((pair) => !pair.proxied && pair.diffs.length > 0 && (only === undefined || only.has(pair.inside.id)));
+});
 
 export function pairDiffRule(spec: PairDiffRuleSpec): Rule {
   return {
