@@ -105,8 +105,9 @@ export function analysisJson(result: AnalysisResult, tool: { name: string; versi
  */
 export function* analysisJsonText(result: AnalysisResult, tool: { name: string; version: string }): Generator<string> {
   // Stands for the dialogs in the rest of the document; no capture can carry a fresh random UUID.
-  const placeholder = JSON.stringify(`algscope-dialogs-${randomUUID()}`);
-  const rest = JSON.stringify(documentJson(result, tool, JSON.parse(placeholder) as string), null, 2);
+  const token = `algscope-dialogs-${randomUUID()}`;
+  const placeholder = JSON.stringify(token);
+  const rest = JSON.stringify(documentJson(result, tool, token), null, 2);
   const at = rest.indexOf(placeholder);
   yield rest.slice(0, at);
   let count = 0;
