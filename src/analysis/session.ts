@@ -430,7 +430,7 @@ export class AnalysisSession {
         if (history.lastSeen === undefined || t > history.lastSeen) history.lastSeen = t;
         const sender = formatEndpoint(msg.origin.src.ip, msg.origin.src.port);
         const known = point.forgottenSends.get(sender);
-        if (known === undefined || toSeconds(known.ts) < t) point.forgottenSends.set(sender, { ts: { sec: msg.origin.ts.sec, nsec: msg.origin.ts.nsec }, frame: msg.origin.frames[0] ?? 0, messageId: msg.id });
+        if (known === undefined || toSeconds(known.ts) < t) point.forgottenSends.set(sender, { ts: msg.origin.ts, frame: msg.origin.frames[0] ?? 0, messageId: msg.id });
       }
       point.messages = kept;
       point.keepalives = point.keepalives.filter((k) => recent(k.origin.ts));
