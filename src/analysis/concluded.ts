@@ -45,7 +45,7 @@ class StringArena {
   #bytes = Buffer.alloc(16384);
   #length = 0;
 
-  /** Where the string's bytes start; its byte length is Buffer.byteLength(text). */
+  /** Appends the string's bytes; returns where they start and how many there are. */
   add(text: string): { start: number; length: number } {
     const length = Buffer.byteLength(text);
     if (this.#length + length > this.#bytes.length) {
