@@ -69,21 +69,21 @@ class ParsedSipMessage implements SipMessage {
   constructor(parsed: SipMessage, text: string) {
     this.id = parsed.id;
     this.kind = parsed.kind;
-    this.version = parsed.version;
+    this.version = common(parsed.version);
     this.startLineSpan = parsed.startLineSpan;
     this.bodySpan = parsed.bodySpan;
     this.defects = parsed.defects.length > 0 ? parsed.defects : NO_DEFECTS;
     this.origin = parsed.origin;
     this.contactStar = parsed.contactStar;
-    if (parsed.method !== undefined) this.method = parsed.method;
+    if (parsed.method !== undefined) this.method = common(parsed.method);
     if (parsed.requestUriText !== undefined) this.requestUriText = parsed.requestUriText;
     if (parsed.status !== undefined) this.status = parsed.status;
-    if (parsed.reason !== undefined) this.reason = parsed.reason;
+    if (parsed.reason !== undefined) this.reason = common(parsed.reason);
     if (parsed.declaredContentLength !== undefined) this.declaredContentLength = parsed.declaredContentLength;
     if (parsed.callId !== undefined) this.callId = parsed.callId;
-    if (parsed.cseq !== undefined) this.cseq = parsed.cseq;
+    if (parsed.cseq !== undefined) this.cseq = { seq: parsed.cseq.seq, method: common(parsed.cseq.method) };
     if (parsed.expires !== undefined) this.expires = parsed.expires;
-    if (parsed.contentType !== undefined) this.contentType = parsed.contentType;
+    if (parsed.contentType !== undefined) this.contentType = common(parsed.contentType);
     this.#text = text;
     this.#views = viewsOf(parsed);
     ParsedSipMessage.#keep(this);
@@ -161,6 +161,23 @@ class ParsedSipMessage implements SipMessage {
     ParsedSipMessage.#ring = new Array<ParsedSipMessage | undefined>(Math.max(1, Math.floor(count)));
     ParsedSipMessage.#next = 0;
   }
+}
+
+/**
+ * What nearly every message says, kept once: a held message's copies of these were its own, cut
+ * from its text (its version alone cost 24 bytes).
+ */
+const COMMON_STRINGS = new Map(
+  [
+    'SIP/2.0', 'INVITE', 'ACK', 'BYE', 'CANCEL', 'REGISTER', 'OPTIONS', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH',
+    'MESSAGE', 'INFO', 'PRACK', 'UPDATE', 'REFER', 'OK', 'Trying', 'Ringing', 'Session Progress',
+    'Unauthorized', 'Proxy Authentication Required', 'Not Found', 'Busy Here', 'Request Terminated',
+    'application/sdp',
+  ].map((s) => [s, s]),
+);
+
+function common(s: string): string {
+  return COMMON_STRINGS.get(s) ?? s;
 }
 
 function viewsOf(msg: SipMessage): MessageViews {
