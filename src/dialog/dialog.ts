@@ -346,7 +346,7 @@ export class DialogRecord implements MediaOwner {
     });
     reg.requestedContacts = msg.contactStar ? ['*'] : msg.contacts.map((c) => c.uri.text);
     const requested = parseExpires(msg.contacts[0]?.params['expires']) ?? msg.expires;
-    if (requested === undefined) delete reg.requestedExpires;
+    if (requested === undefined) reg.requestedExpires = undefined;
     else reg.requestedExpires = requested;
     const src = msg.origin.src;
     if (!reg.sources.some((s) => s.ip === src.ip && s.port === src.port) && reg.sources.length < 64) reg.sources.push({ ip: src.ip, port: src.port });
@@ -374,7 +374,7 @@ export class DialogRecord implements MediaOwner {
       (ours && msg.contacts.find((c) => c.uri.host.toLowerCase() === ours.uri.host.toLowerCase() && c.uri.port === ours.uri.port && c.uri.user === ours.uri.user)) ??
       (msg.contacts.length === 1 ? msg.contacts[0] : undefined);
     const granted = parseExpires(match?.params['expires']) ?? msg.expires;
-    if (granted === undefined) delete reg.grantedExpires;
+    if (granted === undefined) reg.grantedExpires = undefined;
     else reg.grantedExpires = granted;
     const via = msg.vias[0];
     if (via && (via.received !== undefined || typeof via.rport === 'number')) {
@@ -398,7 +398,7 @@ export class DialogRecord implements MediaOwner {
     });
     const removal = request !== undefined && (request.contactStar || (parseExpires(request.contacts[0]?.params['expires']) ?? request.expires) === 0);
     if (removal) d.termination = this.#termination(request, 'caller');
-    else delete d.termination;
+    else d.termination = undefined;
   }
 
   #onSubscriptionRequest(msg: SipMessage, party: Party): void {
@@ -452,9 +452,9 @@ export class DialogRecord implements MediaOwner {
       endTs = tx && (state !== 'answered' || d.kind === 'options' || d.kind === 'message' || d.kind === 'other') ? this.#endOf(tx, state) : undefined;
     }
     d.state = state;
-    if (finalStatus === undefined) delete d.finalStatus;
+    if (finalStatus === undefined) d.finalStatus = undefined;
     else d.finalStatus = finalStatus;
-    if (endTs === undefined) delete d.endTs;
+    if (endTs === undefined) d.endTs = undefined;
     else d.endTs = copyTimestamp(endTs);
   }
 

@@ -223,8 +223,8 @@ export class DialogTracker {
       tx.finalTs = msg.origin.ts;
       if (tx.request) tx.responseSeconds = secondsBetween(tx.firstTs, msg.origin.ts);
       tx.state = 'completed';
-      delete tx.timeout;
-      delete tx.pendingSeconds;
+      tx.timeout = undefined;
+      tx.pendingSeconds = undefined;
     }
     rec.dialog.addEntry(observed, tx.key);
     this.#index(point, rec, msg.id);

@@ -96,7 +96,7 @@ export function settleTransaction(tx: Transaction, now: Timestamp, t1Seconds: nu
     };
     tx.state = 'timed-out';
     tx.timeout = timeout;
-    delete tx.pendingSeconds;
+    tx.pendingSeconds = undefined;
   } else {
     tx.state = 'pending';
     tx.pendingSeconds = elapsed;
