@@ -106,16 +106,33 @@ for (let n = 0; n < nodeCount; n++) {
     tally(arrays, `${snap.strings[snap.nodes[n * fields + 1]]}.${snap.strings[snap.edges[e + 1]]}`, bytes);
   }
 }
+// Strings by the first property or element that refers to them (a cons or sliced string's parts
+// by the string holding them): which values cost what.
+const strings = new Map<string, { count: number; bytes: number }>();
+const stringTyped = (n: number) => String(types[snap.nodes[n * fields]]).includes('string');
+const tallied = new Uint8Array(nodeCount);
+for (let n = 0; n < nodeCount; n++) {
+  const holder = stringTyped(n) ? types[snap.nodes[n * fields]] : snap.strings[snap.nodes[n * fields + 1]];
+  for (let e = firstEdge[n]!; e < firstEdge[n + 1]!; e += edgeFields) {
+    const target = snap.edges[e + 2] / fields;
+    if (!stringTyped(target) || tallied[target]) continue;
+    const edgeType = edgeTypes[snap.edges[e]];
+    const edgeName = edgeType === 'element' ? '[]' : snap.strings[snap.edges[e + 1]];
+    tallied[target] = 1;
+    tally(strings, `${holder}.${edgeName} (${types[snap.nodes[target * fields]]})`, snap.nodes[target * fields + 3]);
+  }
+}
 const messages = session.sipMessageCount;
 const top = (map: Map<string, { count: number; bytes: number }>, title: string) => {
   console.log(title);
-  for (const [key, e] of [...map].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 15)) {
+  for (const [key, e] of [...map].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, Number(process.env.HEAP_ROWS ?? 15))) {
     console.log(`${String(Math.round(e.bytes / messages)).padStart(6)} B/msg ${(e.count / messages).toFixed(2).padStart(7)} /msg  ${key.slice(0, 110)}`);
   }
 };
 top(shapes, 'plain objects by property names');
 top(holders, 'array stores by holder');
 top(arrays, 'arrays (with their elements) by the property holding them');
+top(strings, 'strings by the property or element first referring to them');
 console.log(`${messages} messages held, heap ${(total / 2 ** 20).toFixed(1)} MiB, ${Math.round(total / messages)} bytes per message`);
 for (const [name, e] of [...byKind].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 12)) {
   console.log(`${String(Math.round(e.bytes / messages)).padStart(6)} B/msg ${(e.count / messages).toFixed(2).padStart(7)} /msg  ${name}`);
