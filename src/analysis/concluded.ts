@@ -3,8 +3,9 @@
  * heap. A capture of 100,000 calls keeps 100,000 of them to the end (the JSON output lists every
  * one). As objects they took about 700 bytes each, half the live heap at the end of the SIP-heavy
  * benchmark, and V8 lets its heap grow to a multiple of what is live, so each of those bytes cost
- * several of resident memory. Here a group is numbers in typed arrays and its Call-ID bytes in an
- * arena; the strings many groups share (URIs, methods, states, capture point keys) are kept once.
+ * several of resident memory. Here a group is numbers in typed arrays, its Call-ID and URIs as
+ * bytes in an arena (nearly every group has its own), and the strings many groups share
+ * (methods, states, capture point keys) are kept once.
  */
 import type { Timestamp } from '../capture/types.js';
 import type { Side } from '../correlate/types.js';
@@ -69,15 +70,19 @@ export class ConcludedDialogs implements Iterable<DialogGroupSummary> {
   /** Strings many groups share, by index (the columns below hold indexes). */
   readonly #shared: string[] = [];
   readonly #sharedIndex = new Map<string, number>();
-  readonly #callIds = new StringArena();
+  /** Call-IDs and URIs: nearly every group has its own. */
+  readonly #texts = new StringArena();
   // One entry per group.
   readonly #callIdStart = ints();
   readonly #callIdLength = ints();
   readonly #method = ints();
   readonly #kind = ints();
   readonly #state = ints();
-  readonly #fromUri = ints();
-  readonly #toUri = ints();
+  /** Where the URI's bytes are in #texts (NONE when absent). */
+  readonly #fromUriStart = ints();
+  readonly #fromUriLength = ints();
+  readonly #toUriStart = ints();
+  readonly #toUriLength = ints();
   readonly #findings = ints();
   /** Index of the group's first point in the point columns; the next group's is where it ends. */
   readonly #firstPoint = ints();
@@ -106,21 +111,25 @@ export class ConcludedDialogs implements Iterable<DialogGroupSummary> {
 
   /** Keeps a group (a copy: nothing of `summary` is referred to afterwards). */
   add(summary: DialogGroupSummary): void {
-    const callId = this.#callIds.add(summary.callId);
+    const callId = this.#texts.add(summary.callId);
     this.#callIdStart.push(callId.start);
     this.#callIdLength.push(callId.length);
     this.#method.push(this.#share(summary.method));
     this.#kind.push(this.#share(summary.kind));
     this.#state.push(this.#share(summary.state));
-    this.#fromUri.push(summary.fromUri === undefined ? NONE : this.#share(summary.fromUri));
-    this.#toUri.push(summary.toUri === undefined ? NONE : this.#share(summary.toUri));
+    const fromUri = summary.fromUri === undefined ? undefined : this.#texts.add(summary.fromUri);
+    this.#fromUriStart.push(fromUri?.start ?? NONE);
+    this.#fromUriLength.push(fromUri?.length ?? 0);
+    const toUri = summary.toUri === undefined ? undefined : this.#texts.add(summary.toUri);
+    this.#toUriStart.push(toUri?.start ?? NONE);
+    this.#toUriLength.push(toUri?.length ?? 0);
     this.#findings.push(summary.findings);
     this.#firstPoint.push(this.#points);
     this.#groups++;
     for (const at of summary.points) {
       this.#pointKey.push(this.#share(at.pointKey));
       this.#side.push(this.#share(at.side));
-      const other = at.callId === summary.callId ? undefined : this.#callIds.add(at.callId);
+      const other = at.callId === summary.callId ? undefined : this.#texts.add(at.callId);
       this.#otherCallIdStart.push(other?.start ?? NONE);
       this.#otherCallIdLength.push(other?.length ?? 0);
       this.#pointState.push(this.#share(at.state));
@@ -143,7 +152,7 @@ export class ConcludedDialogs implements Iterable<DialogGroupSummary> {
   }
 
   #group(i: number): DialogGroupSummary {
-    const callId = this.#callIds.read(this.#callIdStart.at(i), this.#callIdLength.at(i));
+    const callId = this.#texts.read(this.#callIdStart.at(i), this.#callIdLength.at(i));
     const end = i + 1 < this.#groups ? this.#firstPoint.at(i + 1) : this.#points;
     const points: DialogAtPointSummary[] = [];
     for (let p = this.#firstPoint.at(i); p < end; p++) {
@@ -151,7 +160,7 @@ export class ConcludedDialogs implements Iterable<DialogGroupSummary> {
       const at: DialogAtPointSummary = {
         pointKey: this.#shared[this.#pointKey.at(p)]!,
         side: this.#shared[this.#side.at(p)] as Side,
-        callId: otherStart === NONE ? callId : this.#callIds.read(otherStart, this.#otherCallIdLength.at(p)),
+        callId: otherStart === NONE ? callId : this.#texts.read(otherStart, this.#otherCallIdLength.at(p)),
         state: this.#shared[this.#pointState.at(p)] as DialogState,
         start: { sec: this.#startSec.at(p), nsec: this.#startNsec.at(p) },
         messages: this.#messages.at(p),
@@ -173,10 +182,10 @@ export class ConcludedDialogs implements Iterable<DialogGroupSummary> {
       findings: this.#findings.at(i),
       points,
     };
-    const fromUri = this.#fromUri.at(i);
-    if (fromUri !== NONE) group.fromUri = this.#shared[fromUri]!;
-    const toUri = this.#toUri.at(i);
-    if (toUri !== NONE) group.toUri = this.#shared[toUri]!;
+    const fromUri = this.#fromUriStart.at(i);
+    if (fromUri !== NONE) group.fromUri = this.#texts.read(fromUri, this.#fromUriLength.at(i));
+    const toUri = this.#toUriStart.at(i);
+    if (toUri !== NONE) group.toUri = this.#texts.read(toUri, this.#toUriLength.at(i));
     return group;
   }
 
