@@ -1,3 +1,5 @@
+import type { Endpoint } from './types.js';
+
 /**
  * Address formatting for the per-packet hot path. Captures talk between few hosts, so the
  * text of each address is cached: a hit costs a Map lookup and allocates nothing.
@@ -14,9 +16,14 @@ const IPV4_SLOTS = CACHE_LIMIT;
 const ipv4Keys = new Int32Array(IPV4_SLOTS);
 const ipv4Texts: (string | undefined)[] = new Array<string | undefined>(IPV4_SLOTS).fill(undefined);
 
+/** The 4 bytes at bytes[offset] as one 32-bit integer. */
+export function ipv4Key(bytes: Uint8Array, offset: number): number {
+  return (bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
+}
+
 /** Dotted quad of the 4 bytes at bytes[offset]. */
 export function formatIPv4(bytes: Uint8Array, offset: number): string {
-  const key = (bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
+  const key = ipv4Key(bytes, offset);
   const slot = (Math.imul(key, 0x9e3779b1) >>> 19) & (IPV4_SLOTS - 1);
   const cached = ipv4Texts[slot];
   if (cached !== undefined && ipv4Keys[slot] === key) return cached;
@@ -24,6 +31,28 @@ export function formatIPv4(bytes: Uint8Array, offset: number): string {
   ipv4Keys[slot] = key;
   ipv4Texts[slot] = text;
   return text;
+}
+
+/**
+ * IPv4 endpoints, one object per address and port in a direct-mapped table like the texts':
+ * every packet and SIP message between the same endpoints shares it, where each held message
+ * had two of its own (80 bytes). Shared, so never changed by anyone.
+ */
+const ENDPOINT_SLOTS = CACHE_LIMIT;
+const endpointKeys = new Int32Array(ENDPOINT_SLOTS);
+const endpointPorts = new Int32Array(ENDPOINT_SLOTS).fill(-1);
+const endpoints: (Endpoint | undefined)[] = new Array<Endpoint | undefined>(ENDPOINT_SLOTS).fill(undefined);
+
+/** The endpoint of IPv4 address `ip` (whose ipv4Key is `key`) and `port`. */
+export function ipv4Endpoint(key: number, ip: string, port: number): Endpoint {
+  const slot = (Math.imul(key ^ Math.imul(port, 0x85ebca6b), 0x9e3779b1) >>> 19) & (ENDPOINT_SLOTS - 1);
+  const cached = endpoints[slot];
+  if (cached !== undefined && endpointKeys[slot] === key && endpointPorts[slot] === port) return cached;
+  const endpoint = { ip, port };
+  endpointKeys[slot] = key;
+  endpointPorts[slot] = port;
+  endpoints[slot] = endpoint;
+  return endpoint;
 }
 
 interface IPv6CacheEntry {

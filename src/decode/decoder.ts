@@ -6,7 +6,7 @@
  * reason or a `problems` reason. Fragments are counted when their datagram completes or is
  * dropped, so the books balance after finish().
  */
-import { formatIPv4, formatIPv6 } from './addresses.js';
+import { formatIPv4, formatIPv6, ipv4Endpoint, ipv4Key } from './addresses.js';
 import { capturePointRef } from './capture-point.js';
 import { FragmentReassembler, type DropReason, type DroppedDatagram, type FragmentResult } from './fragments.js';
 import { icmpv4ErrorKind, icmpv6ErrorKind, readQuotedTuple } from './icmp.js';
@@ -31,7 +31,7 @@ import {
 import { locateByte, sliceSegments } from './segments.js';
 import { TcpReassembler } from './tcp.js';
 import type { CaptureInterface, Frame } from '../capture/types.js';
-import type { CapturePointRef, DecodeSink, DecodeStats, PayloadSegment, TransportPayload } from './types.js';
+import type { CapturePointRef, DecodeSink, DecodeStats, Endpoint, PayloadSegment, TransportPayload } from './types.js';
 
 /** Link types (www.tcpdump.org/linktypes.html). */
 export const LINKTYPE = {
@@ -165,6 +165,9 @@ export class PacketDecoder {
   private reassemblyNesting = 0;
   // The innermost IP header decoded so far.
   private ipVersion = 4;
+  /** The IPv4 addresses as integers (ipv4Key), when ipVersion is 4. */
+  private srcIpv4 = 0;
+  private dstIpv4 = 0;
   private srcIp = '';
   private dstIp = '';
   private ttl = 0;
@@ -449,6 +452,8 @@ export class PacketDecoder {
     this.ttl = bytes[offset + 8]!;
     this.srcIp = formatIPv4(bytes, offset + 12);
     this.dstIp = formatIPv4(bytes, offset + 16);
+    this.srcIpv4 = ipv4Key(bytes, offset + 12);
+    this.dstIpv4 = ipv4Key(bytes, offset + 16);
     const protocol = bytes[offset + 9]!;
     const fragment = read16(bytes, offset + 6);
     const moreFragments = (fragment & 0x2000) !== 0;
@@ -721,6 +726,11 @@ export class PacketDecoder {
 
   // ---- transports ----
 
+  /** An endpoint of the packet being decoded: shared per IPv4 address and port (see ipv4Endpoint). */
+  private endpoint(ip: string, ipv4: number, port: number): Endpoint {
+    return this.ipVersion === 4 ? ipv4Endpoint(ipv4, ip, port) : { ip, port };
+  }
+
   private decodeUdp(offset: number, end: number, depth: number): void {
     const bytes = this.bytes;
     if (end - offset < 8) return this.truncated('udp', offset, 'UDP header');
@@ -743,8 +753,8 @@ export class PacketDecoder {
     const payload: TransportPayload = {
       transport: 'udp',
       point: this.point,
-      src: { ip: this.srcIp, port: srcPort },
-      dst: { ip: this.dstIp, port: dstPort },
+      src: this.endpoint(this.srcIp, this.srcIpv4, srcPort),
+      dst: this.endpoint(this.dstIp, this.dstIpv4, dstPort),
       ts: this.frame.ts,
       data: view(bytes, start, datagramEnd),
       segments: this.mapRange(start, datagramEnd - start),
@@ -764,8 +774,8 @@ export class PacketDecoder {
     const start = offset + headerLength;
     const outcome = this.tcp.segment({
       point: this.point,
-      src: { ip: this.srcIp, port: read16(bytes, offset) },
-      dst: { ip: this.dstIp, port: read16(bytes, offset + 2) },
+      src: this.endpoint(this.srcIp, this.srcIpv4, read16(bytes, offset)),
+      dst: this.endpoint(this.dstIp, this.dstIpv4, read16(bytes, offset + 2)),
       seq: read32(bytes, offset + 4),
       ack: read32(bytes, offset + 8),
       flags: bytes[offset + 13]!,
