@@ -58,6 +58,22 @@ describe('concluded dialog groups kept by column', () => {
     expect([...kept]).toStrictEqual([call]);
   });
 
+  it('gives back many groups across storage chunks, and strings longer than a chunk', () => {
+    const kept = new ConcludedDialogs();
+    const groups: DialogGroupSummary[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      // Call-IDs of every length up to 300 bytes, some not ASCII, and one of 300 KB.
+      const callId = i === 7_777 ? 'x'.repeat(300_000) : `${'é'.repeat(i % 150)}${i}@10.0.0.5`;
+      const group = structuredClone(i % 2 === 0 ? call : registration);
+      group.callId = callId;
+      group.points[0]!.callId = callId;
+      group.points[0]!.start.sec = i;
+      groups.push(group);
+      kept.add(group);
+    }
+    expect([...kept]).toStrictEqual(groups);
+  });
+
   it('is empty when nothing was added', () => {
     const kept = new ConcludedDialogs();
     expect(kept.length).toBe(0);
