@@ -346,8 +346,7 @@ export class DialogRecord implements MediaOwner {
     });
     reg.requestedContacts = msg.contactStar ? ['*'] : msg.contacts.map((c) => c.uri.text);
     const requested = parseExpires(msg.contacts[0]?.params['expires']) ?? msg.expires;
-    if (requested === undefined) reg.requestedExpires = undefined;
-    else reg.requestedExpires = requested;
+    reg.requestedExpires = requested;
     const src = msg.origin.src;
     if (!reg.sources.some((s) => s.ip === src.ip && s.port === src.port) && reg.sources.length < 64) reg.sources.push({ ip: src.ip, port: src.port });
     const fromTag = tagOf(msg.from?.params);
@@ -374,8 +373,7 @@ export class DialogRecord implements MediaOwner {
       (ours && msg.contacts.find((c) => c.uri.host.toLowerCase() === ours.uri.host.toLowerCase() && c.uri.port === ours.uri.port && c.uri.user === ours.uri.user)) ??
       (msg.contacts.length === 1 ? msg.contacts[0] : undefined);
     const granted = parseExpires(match?.params['expires']) ?? msg.expires;
-    if (granted === undefined) reg.grantedExpires = undefined;
-    else reg.grantedExpires = granted;
+    reg.grantedExpires = granted;
     const via = msg.vias[0];
     if (via && (via.received !== undefined || typeof via.rport === 'number')) {
       reg.reflected = {};
@@ -452,10 +450,10 @@ export class DialogRecord implements MediaOwner {
       endTs = tx && (state !== 'answered' || d.kind === 'options' || d.kind === 'message' || d.kind === 'other') ? this.#endOf(tx, state) : undefined;
     }
     d.state = state;
-    if (finalStatus === undefined) d.finalStatus = undefined;
-    else d.finalStatus = finalStatus;
-    if (endTs === undefined) d.endTs = undefined;
-    else d.endTs = copyTimestamp(endTs);
+    // Assigned even when undefined, never deleted: a delete turns the dialog into a slow
+    // dictionary-mode object.
+    d.finalStatus = finalStatus;
+    d.endTs = endTs === undefined ? undefined : copyTimestamp(endTs);
   }
 
   #latest(pick: (t: Transaction) => boolean): Transaction | undefined {

@@ -11,7 +11,10 @@ import vm from 'node:vm';
 
 let collector: (() => void) | null | undefined;
 
-/** V8's gc(), made available at run time as --expose-gc would; null where it cannot be. */
+/**
+ * V8's gc(), as --expose-gc gives it: the flag set at run time exposes it in contexts made after,
+ * so one new context hands it over. null where that fails.
+ */
 function fullCollector(): (() => void) | null {
   if (collector === undefined) {
     try {
@@ -28,14 +31,9 @@ function fullCollector(): (() => void) | null {
 export class HeapTrimmer {
   /** Heap in use right after the last collection asked for here (0 before the first). */
   #liveBytes = 0;
-  #collections = 0;
 
   /** `growth`: how many times what was then live the heap may reach before the next collection. */
   constructor(private readonly growth: number) {}
-
-  get collections(): number {
-    return this.#collections;
-  }
 
   /** Collects when this is the first call, or the heap in use reached `growth` times what was live. */
   collectIfGrown(): boolean {
@@ -43,7 +41,6 @@ export class HeapTrimmer {
     const collect = fullCollector();
     if (collect === null) return false;
     collect();
-    this.#collections++;
     this.#liveBytes = v8.getHeapStatistics().used_heap_size;
     return true;
   }
