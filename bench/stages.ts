@@ -15,7 +15,8 @@ import type { CaptureSink } from '../src/capture/types.js';
 import { PacketDecoder } from '../src/decode/index.js';
 import { DialogTracker } from '../src/dialog/index.js';
 import { SipFramer } from '../src/sip/index.js';
-import { FILE_DIALOG_CONFIG } from '../src/analysis/session.js';
+import { FILE_DIALOG_CONFIG, HEAP_GROWTH_BETWEEN_COLLECTIONS } from '../src/analysis/session.js';
+import { HeapTrimmer } from '../src/util/heap.js';
 
 const STAGES = ['read', 'decode', 'sip'] as const;
 /** SIP messages between two ageOut() calls of the sip stage. */
@@ -39,11 +40,16 @@ async function run(stage: Stage, file: string): Promise<StageReport> {
   // Grouped as a file analysis groups them: dialogs that finished a while ago (in capture time) are
   // summarized and dropped as the reading goes, so memory follows the dialogs open at a time.
   const dialogs = new DialogTracker(FILE_DIALOG_CONFIG);
+  // And, as a file analysis does, garbage is collected after concluding once the heap has grown.
+  const heap = new HeapTrimmer(HEAP_GROWTH_BETWEEN_COLLECTIONS);
   const framer = new SipFramer({
     onMessage(message) {
       sipMessages++;
       dialogs.onMessage(message);
-      if (sipMessages % AGE_OUT_EVERY === 0) dialogs.ageOut(message.origin.ts);
+      if (sipMessages % AGE_OUT_EVERY === 0) {
+        dialogs.ageOut(message.origin.ts);
+        heap.collectIfGrown();
+      }
     },
     onKeepalive() {},
     onProblem() {},

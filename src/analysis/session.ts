@@ -4,7 +4,6 @@
  * the verdict whenever a result is asked for (at the end of a file analysis, or on every refresh
  * of a live view). The stages only ever see their own input type.
  */
-import { HeapTrimmer } from '../util/heap.js';
 import type { CaptureInterface, CaptureProblem, CaptureSink, Timestamp } from '../capture/types.js';
 import { compareCopies, correlate, matchKey } from '../correlate/correlate.js';
 import { AddressProfile, assignSides } from '../correlate/sides.js';
@@ -16,6 +15,7 @@ import { decideVerdict } from '../detect/verdict.js';
 import { DialogTracker } from '../dialog/index.js';
 import type { DialogAnalysis, DialogConfig } from '../dialog/types.js';
 import { SipFramer, keepParsedViews, type SipKeepalive, type SipMessage } from '../sip/index.js';
+import { HeapTrimmer } from '../util/heap.js';
 import { toSeconds } from '../util/time.js';
 import { groupDialogs, summarizeGroup, type DialogGroup } from './dialog-groups.js';
 import { ConcludedDialogs } from './concluded.js';
@@ -47,7 +47,7 @@ export const CONCLUDE_ABOVE_MESSAGES = 10_000;
  * 343-373 to 256-258 MiB for about 6 % more time (3: 272-289 MiB, as slow); V8 alone lets it
  * reach about 4.
  */
-const HEAP_GROWTH_BETWEEN_COLLECTIONS = 2.5;
+export const HEAP_GROWTH_BETWEEN_COLLECTIONS = 2.5;
 
 /**
  * Dialog settings for reading files (analyzeCaptures): a finished dialog (an accepted registration
