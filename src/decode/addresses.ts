@@ -23,11 +23,15 @@ export function ipv4Key(bytes: Uint8Array, offset: number): number {
 
 /** Dotted quad of the 4 bytes at bytes[offset]. */
 export function formatIPv4(bytes: Uint8Array, offset: number): string {
-  const key = ipv4Key(bytes, offset);
+  return ipv4Text(ipv4Key(bytes, offset));
+}
+
+/** Dotted quad of an IPv4 address given as its ipv4Key. */
+export function ipv4Text(key: number): string {
   const slot = (Math.imul(key, 0x9e3779b1) >>> 19) & (IPV4_SLOTS - 1);
   const cached = ipv4Texts[slot];
   if (cached !== undefined && ipv4Keys[slot] === key) return cached;
-  const text = bytes[offset] + '.' + bytes[offset + 1] + '.' + bytes[offset + 2] + '.' + bytes[offset + 3];
+  const text = (key >>> 24) + '.' + ((key >>> 16) & 0xff) + '.' + ((key >>> 8) & 0xff) + '.' + (key & 0xff);
   ipv4Keys[slot] = key;
   ipv4Texts[slot] = text;
   return text;

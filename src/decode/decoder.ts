@@ -6,7 +6,7 @@
  * reason or a `problems` reason. Fragments are counted when their datagram completes or is
  * dropped, so the books balance after finish().
  */
-import { formatIPv4, formatIPv6, ipv4Endpoint, ipv4Key } from './addresses.js';
+import { formatIPv6, ipv4Endpoint, ipv4Key, ipv4Text } from './addresses.js';
 import { capturePointRef } from './capture-point.js';
 import { FragmentReassembler, type DropReason, type DroppedDatagram, type FragmentResult } from './fragments.js';
 import { icmpv4ErrorKind, icmpv6ErrorKind, readQuotedTuple } from './icmp.js';
@@ -450,10 +450,10 @@ export class PacketDecoder {
     if (cut) packetEnd = end;
     this.ipVersion = 4;
     this.ttl = bytes[offset + 8]!;
-    this.srcIp = formatIPv4(bytes, offset + 12);
-    this.dstIp = formatIPv4(bytes, offset + 16);
     this.srcIpv4 = ipv4Key(bytes, offset + 12);
     this.dstIpv4 = ipv4Key(bytes, offset + 16);
+    this.srcIp = ipv4Text(this.srcIpv4);
+    this.dstIp = ipv4Text(this.dstIpv4);
     const protocol = bytes[offset + 9]!;
     const fragment = read16(bytes, offset + 6);
     const moreFragments = (fragment & 0x2000) !== 0;
