@@ -4,7 +4,7 @@
  * text of the bytes, so string offsets are byte offsets into SipMessage.raw.
  */
 import type { ByteSpan, MessageDefect, NameAddr, SipHeader, SipMessage, SipOrigin } from './types.js';
-import { CR, findHeaderEnd, locateStartLine } from './detect.js';
+import { CR, KNOWN_METHODS, findHeaderEnd, locateStartLine } from './detect.js';
 import { parseContentLength, parseHeaderLines } from './headers.js';
 import { findSdpPart, mediaTypeOf } from './multipart.js';
 import { subOrigin } from './origin.js';
@@ -175,10 +175,8 @@ class ParsedSipMessage implements SipMessage {
  */
 const COMMON_STRINGS = new Map(
   [
-    'SIP/2.0', 'INVITE', 'ACK', 'BYE', 'CANCEL', 'REGISTER', 'OPTIONS', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH',
-    'MESSAGE', 'INFO', 'PRACK', 'UPDATE', 'REFER', 'OK', 'Trying', 'Ringing', 'Session Progress',
-    'Unauthorized', 'Proxy Authentication Required', 'Not Found', 'Busy Here', 'Request Terminated',
-    'application/sdp',
+    'SIP/2.0', ...KNOWN_METHODS, 'OK', 'Trying', 'Ringing', 'Session Progress', 'Unauthorized',
+    'Proxy Authentication Required', 'Not Found', 'Busy Here', 'Request Terminated', 'application/sdp',
   ].map((s) => [s, s]),
 );
 
