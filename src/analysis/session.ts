@@ -331,6 +331,12 @@ export class AnalysisSession {
         this.lastTs = later(this.lastTs, payload.ts);
         if (!framer.onPayload(payload) && payload.transport === 'udp') this.dialogs.onRtpCandidate(payload);
       },
+      // Most datagrams of a media capture are RTP of a stream already open: they skip building a payload.
+      claimDatagram: (datagram) => {
+        if (framer.mayTakeDatagram(datagram.bytes[datagram.start]!) || !this.dialogs.onKnownStreamDatagram(datagram)) return false;
+        this.lastTs = later(this.lastTs, datagram.ts);
+        return true;
+      },
       onIcmpError: (error) => this.pointOf(error.point).icmpErrors.push(error),
       onTcpGap: (gap) => framer.gap(gap.streamId, gap),
       onTcpStreamEnd: (streamId) => framer.endStream(streamId),

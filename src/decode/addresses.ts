@@ -21,6 +21,19 @@ export function ipv4Key(bytes: Uint8Array, offset: number): number {
   return (bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
 }
 
+/** The ipv4Key of a dotted quad; undefined for any other text (an IPv6 address). */
+export function ipv4KeyOfText(text: string): number | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  let key = 0;
+  for (const part of parts) {
+    const byte = Number(part);
+    if (part === '' || !Number.isInteger(byte) || byte < 0 || byte > 255) return undefined;
+    key = (key << 8) | byte;
+  }
+  return key;
+}
+
 /** Dotted quad of the 4 bytes at bytes[offset]. */
 export function formatIPv4(bytes: Uint8Array, offset: number): string {
   return ipv4Text(ipv4Key(bytes, offset));

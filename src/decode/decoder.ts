@@ -31,7 +31,7 @@ import {
 import { locateByte, sliceSegments } from './segments.js';
 import { TcpReassembler } from './tcp.js';
 import type { CaptureInterface, Frame } from '../capture/types.js';
-import type { CapturePointRef, DecodeSink, DecodeStats, Endpoint, PayloadSegment, TransportPayload } from './types.js';
+import type { CapturePointRef, DecodeSink, DecodeStats, Endpoint, PayloadSegment, TransportPayload, UdpDatagramView } from './types.js';
 
 /** Link types (www.tcpdump.org/linktypes.html). */
 export const LINKTYPE = {
@@ -171,6 +171,20 @@ export class PacketDecoder {
   private srcIp = '';
   private dstIp = '';
   private ttl = 0;
+
+  /** Offered to sink.claimDatagram, refilled for every datagram (see UdpDatagramView). */
+  private readonly datagram: UdpDatagramView = {
+    point: capturePointRef('', 0),
+    srcIpv4: 0,
+    dstIpv4: 0,
+    srcPort: 0,
+    dstPort: 0,
+    bytes: new Uint8Array(0),
+    start: 0,
+    end: 0,
+    ts: { sec: 0, nsec: 0 },
+    frameNumber: 0,
+  };
 
   private lastFrameNumber = 0;
   private lastTsSec = 0;
@@ -750,6 +764,20 @@ export class PacketDecoder {
     if (datagramEnd === start) return this.ignore('udp-empty');
     this.counters.udpDatagrams++;
     this.counters.payloadFrames += this.weight;
+    if (this.ipVersion === 4 && this.viewSegments === null && this.sink.claimDatagram !== undefined) {
+      const datagram = this.datagram;
+      datagram.point = this.point;
+      datagram.srcIpv4 = this.srcIpv4;
+      datagram.dstIpv4 = this.dstIpv4;
+      datagram.srcPort = srcPort;
+      datagram.dstPort = dstPort;
+      datagram.bytes = bytes;
+      datagram.start = start;
+      datagram.end = datagramEnd;
+      datagram.ts = this.frame.ts;
+      datagram.frameNumber = this.frame.frameNumber;
+      if (this.sink.claimDatagram(datagram)) return;
+    }
     const payload: TransportPayload = {
       transport: 'udp',
       point: this.point,

@@ -106,8 +106,33 @@ export interface DecodeProblem {
   message: string;
 }
 
+/**
+ * An IPv4 UDP datagram that lies whole in one frame, offered to DecodeSink.claimDatagram before a
+ * TransportPayload is built: the media path folds most RTP packets in from these fields alone.
+ * The decoder reuses this object for every datagram; nothing may keep it (its ts may be kept).
+ */
+export interface UdpDatagramView {
+  point: CapturePointRef;
+  /** Addresses as ipv4Key integers (see decode/addresses). */
+  srcIpv4: number;
+  dstIpv4: number;
+  srcPort: number;
+  dstPort: number;
+  /** The datagram is bytes[start, end); valid only during the call. */
+  bytes: Uint8Array;
+  start: number;
+  end: number;
+  ts: Timestamp;
+  frameNumber: number;
+}
+
 export interface DecodeSink {
   onPayload(payload: TransportPayload): void;
+  /**
+   * Offered each IPv4 UDP datagram that lies whole in one frame before onPayload: true when the
+   * sink took it, and then no TransportPayload is built for it.
+   */
+  claimDatagram?(datagram: UdpDatagramView): boolean;
   onIcmpError?(error: IcmpError): void;
   onTcpGap?(gap: TcpGap): void;
   /** A TCP direction ended (FIN/RST or end of capture): the SIP framer may flush. */

@@ -6,8 +6,8 @@
  * probation. Per-packet data is folded into counters, never stored.
  */
 import type { Timestamp } from '../capture/types.js';
-import type { CapturePointRef, Endpoint, TransportPayload } from '../decode/types.js';
-import { classifyPacket, OTHER, RTCP, RTP, StreamState } from './rtp.js';
+import type { CapturePointRef, Endpoint, TransportPayload, UdpDatagramView } from '../decode/types.js';
+import { classifyPacket, frameOf, OTHER, RTCP, RTP, StreamState } from './rtp.js';
 import { secondsBetween } from './time.js';
 import type { DialogConfig, MediaStats, Party, StreamMatch } from './types.js';
 
@@ -33,24 +33,37 @@ function endpointKey(ip: string, port: number): string {
   return ip + '/' + port;
 }
 
+/** Both ports in one int32 (a Smi, so the Map hashes it directly; port * 65536 + port is not one above port 32767). */
+function portsKey(srcPort: number, dstPort: number): number {
+  return (srcPort << 16) | dstPort;
+}
+
 /**
- * Live streams by 5-tuple without building a key per packet: both ports packed in one number find
- * the (nearly always single) stream on those ports, whose addresses are then compared.
+ * Live streams by 5-tuple without building a key per packet: both ports packed in one integer
+ * find the (nearly always single) stream on those ports, whose addresses are then compared.
  */
 class FiveTupleMap {
   readonly #byPorts = new Map<number, StreamState[]>();
   readonly #all = new Set<StreamState>();
 
   get(src: Endpoint, dst: Endpoint): StreamState | undefined {
-    const onPorts = this.#byPorts.get(src.port * 65536 + dst.port);
+    const onPorts = this.#byPorts.get(portsKey(src.port, dst.port));
     if (onPorts === undefined) return undefined;
     for (const stream of onPorts) if (stream.src.ip === src.ip && stream.dst.ip === dst.ip) return stream;
     return undefined;
   }
 
+  /** get() for an IPv4 datagram given by ipv4Key integers. */
+  getIpv4(srcIpv4: number, srcPort: number, dstIpv4: number, dstPort: number): StreamState | undefined {
+    const onPorts = this.#byPorts.get(portsKey(srcPort, dstPort));
+    if (onPorts === undefined) return undefined;
+    for (const stream of onPorts) if (stream.srcIpv4 === srcIpv4 && stream.dstIpv4 === dstIpv4) return stream;
+    return undefined;
+  }
+
   /** A stream whose 5-tuple get() does not find. */
   add(stream: StreamState): void {
-    const ports = stream.src.port * 65536 + stream.dst.port;
+    const ports = portsKey(stream.src.port, stream.dst.port);
     const onPorts = this.#byPorts.get(ports);
     if (onPorts === undefined) this.#byPorts.set(ports, [stream]);
     else onPorts.push(stream);
@@ -59,7 +72,7 @@ class FiveTupleMap {
 
   delete(stream: StreamState): void {
     if (!this.#all.delete(stream)) return;
-    const ports = stream.src.port * 65536 + stream.dst.port;
+    const ports = portsKey(stream.src.port, stream.dst.port);
     const onPorts = this.#byPorts.get(ports)!;
     const at = onPorts.indexOf(stream);
     if (at >= 0) onPorts.splice(at, 1);
@@ -142,7 +155,24 @@ export class MediaTracker {
       stream = this.#open(point, payload);
       if (stream === undefined) return false;
     }
-    const kind = stream.add(payload, this.#config.rtpProbationPackets);
+    return this.#fold(stream, payload.data, 0, payload.data.length, payload.ts, frameOf(payload));
+  }
+
+  /**
+   * onPayload for a datagram given by integers, when a stream already open has its 5-tuple (no
+   * TransportPayload is built for it). False, having done nothing, when none has.
+   */
+  onKnownStreamDatagram(datagram: UdpDatagramView): boolean {
+    const stream = this.#point(datagram.point).streams.getIpv4(datagram.srcIpv4, datagram.srcPort, datagram.dstIpv4, datagram.dstPort);
+    if (stream === undefined) return false;
+    this.#stats.candidates++;
+    this.#fold(stream, datagram.bytes, datagram.start, datagram.end, datagram.ts, datagram.frameNumber);
+    return true;
+  }
+
+  /** One datagram d[start, end) of `stream` into the stream and the counters; true when it is media. */
+  #fold(stream: StreamState, d: Uint8Array, start: number, end: number, ts: Timestamp, frame: number): boolean {
+    const kind = stream.add(d, start, end, ts, frame, this.#config.rtpProbationPackets);
     if (kind === RTP) this.#stats.rtpPackets++;
     else if (kind === RTCP) this.#stats.rtcpPackets++;
     if (stream.match !== undefined) {

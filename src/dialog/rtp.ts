@@ -5,6 +5,7 @@
  * when a stream or SSRC is first seen.
  */
 import type { Timestamp } from '../capture/types.js';
+import { ipv4KeyOfText } from '../decode/addresses.js';
 import type { CapturePointRef, Endpoint, TransportPayload } from '../decode/types.js';
 import { staticClockRate } from './sdp.js';
 import type { MediaStream, PayloadTypeInfo, RtcpStats, RtpSsrcStats, StreamMatch } from './types.js';
@@ -19,22 +20,22 @@ export type PacketKind = typeof OTHER | typeof RTP | typeof RTCP;
  * marker bit these are RTP types 72-79, which RTP may not use) with a length that fits; RTP with a
  * header (CSRCs, extension) and padding that fit the datagram.
  */
-export function classifyPacket(d: Uint8Array): PacketKind {
-  const n = d.length;
+export function classifyPacket(d: Uint8Array, start = 0, end = d.length): PacketKind {
+  const n = end - start;
   if (n < 8) return OTHER;
-  const b0 = d[0]!;
+  const b0 = d[start]!;
   if ((b0 & 0xc0) !== 0x80) return OTHER;
-  const b1 = d[1]!;
-  if (b1 >= 200 && b1 <= 207) return (((d[2]! << 8) | d[3]!) + 1) * 4 <= n ? RTCP : OTHER;
+  const b1 = d[start + 1]!;
+  if (b1 >= 200 && b1 <= 207) return (((d[start + 2]! << 8) | d[start + 3]!) + 1) * 4 <= n ? RTCP : OTHER;
   if (n < 12) return OTHER;
   let header = 12 + (b0 & 0x0f) * 4;
   if (b0 & 0x10) {
     if (header + 4 > n) return OTHER;
-    header += 4 + ((d[header + 2]! << 8) | d[header + 3]!) * 4;
+    header += 4 + ((d[start + header + 2]! << 8) | d[start + header + 3]!) * 4;
   }
   if (header > n) return OTHER;
   if (b0 & 0x20) {
-    const padding = d[n - 1]!;
+    const padding = d[end - 1]!;
     if (padding === 0 || header + padding > n) return OTHER;
   }
   return RTP;
@@ -117,10 +118,11 @@ export class SsrcState implements RtpSsrcStats {
     return this.#inSequence;
   }
 
-  add(d: Uint8Array, ts: Timestamp, frame: number, clocks: Float64Array): void {
-    const pt = d[1]! & 0x7f;
-    const seq = (d[2]! << 8) | d[3]!;
-    const rtpTs = ((d[4]! << 24) | (d[5]! << 16) | (d[6]! << 8) | d[7]!) >>> 0;
+  /** The RTP packet in d[start, end). */
+  add(d: Uint8Array, start: number, end: number, ts: Timestamp, frame: number, clocks: Float64Array): void {
+    const pt = d[start + 1]! & 0x7f;
+    const seq = (d[start + 2]! << 8) | d[start + 3]!;
+    const rtpTs = ((d[start + 4]! << 24) | (d[start + 5]! << 16) | (d[start + 6]! << 8) | d[start + 7]!) >>> 0;
     const arrival = ts.sec - this.#baseSec + ts.nsec / 1e9;
     if (this.packets === 0) {
       this.#seqReceived = 1;
@@ -130,7 +132,7 @@ export class SsrcState implements RtpSsrcStats {
       this.#sequence(seq);
     }
     this.packets++;
-    this.bytes += d.length;
+    this.bytes += end - start;
     this.lastTs.sec = ts.sec;
     this.lastTs.nsec = ts.nsec;
     this.lastFrame = frame;
@@ -138,7 +140,7 @@ export class SsrcState implements RtpSsrcStats {
       if (!this.payloadTypes.includes(pt)) this.payloadTypes.push(pt);
       this.#lastPt = pt;
     }
-    this.#jitterStep(rtpTs, arrival, clocks[pt]!, (d[1]! & 0x80) !== 0);
+    this.#jitterStep(rtpTs, arrival, clocks[pt]!, (d[start + 1]! & 0x80) !== 0);
     this.#prevArrival = arrival;
     this.expected = this.#expectedBefore + this.#cycles + this.#maxSeq - this.baseSeq + 1;
     this.lost = this.expected - this.#seqReceived;
@@ -219,6 +221,9 @@ export class StreamState implements MediaStream {
   readonly point: CapturePointRef;
   readonly src: Endpoint;
   readonly dst: Endpoint;
+  /** The addresses as ipv4Key integers (undefined for IPv6), for the lookup by integers. */
+  readonly srcIpv4: number | undefined;
+  readonly dstIpv4: number | undefined;
   readonly firstTs: Timestamp;
   readonly lastTs: Timestamp;
   readonly firstFrame: number;
@@ -242,6 +247,8 @@ export class StreamState implements MediaStream {
     this.point = payload.point;
     this.src = { ip: payload.src.ip, port: payload.src.port };
     this.dst = { ip: payload.dst.ip, port: payload.dst.port };
+    this.srcIpv4 = ipv4KeyOfText(payload.src.ip);
+    this.dstIpv4 = ipv4KeyOfText(payload.dst.ip);
     this.firstTs = { sec: payload.ts.sec, nsec: payload.ts.nsec };
     this.lastTs = { sec: payload.ts.sec, nsec: payload.ts.nsec };
     this.firstFrame = frameOf(payload);
@@ -265,25 +272,22 @@ export class StreamState implements MediaStream {
     return this.rtpPackets + this.rtcp.packets;
   }
 
-  /** Folds one datagram in; returns what it was. */
-  add(payload: TransportPayload, probation: number): PacketKind {
-    const d = payload.data;
-    const ts = payload.ts;
-    const frame = frameOf(payload);
+  /** Folds in the datagram d[start, end), which frame `frame` completed at `ts`; returns what it was. */
+  add(d: Uint8Array, start: number, end: number, ts: Timestamp, frame: number, probation: number): PacketKind {
     this.packets++;
-    this.bytes += d.length;
+    this.bytes += end - start;
     this.lastTs.sec = ts.sec;
     this.lastTs.nsec = ts.nsec;
     this.lastFrame = frame;
-    const kind = classifyPacket(d);
-    if (kind === RTP) this.#addRtp(d, ts, frame, probation);
-    else if (kind === RTCP) this.#addRtcp(d, ts);
+    const kind = classifyPacket(d, start, end);
+    if (kind === RTP) this.#addRtp(d, start, end, ts, frame, probation);
+    else if (kind === RTCP) this.#addRtcp(d.subarray(start, end), ts);
     else this.otherPackets++;
     return kind;
   }
 
-  #addRtp(d: Uint8Array, ts: Timestamp, frame: number, probation: number): void {
-    const ssrc = ((d[8]! << 24) | (d[9]! << 16) | (d[10]! << 8) | d[11]!) >>> 0;
+  #addRtp(d: Uint8Array, start: number, end: number, ts: Timestamp, frame: number, probation: number): void {
+    const ssrc = ((d[start + 8]! << 24) | (d[start + 9]! << 16) | (d[start + 10]! << 8) | d[start + 11]!) >>> 0;
     let state = this.#current;
     if (state === undefined || state.ssrc !== ssrc) {
       state = this.rtp.find((s) => s.ssrc === ssrc);
@@ -292,12 +296,12 @@ export class StreamState implements MediaStream {
           this.rtpUntracked++;
           return;
         }
-        state = new SsrcState(ssrc, (d[2]! << 8) | d[3]!, ts, frame);
+        state = new SsrcState(ssrc, (d[start + 2]! << 8) | d[start + 3]!, ts, frame);
         this.rtp.push(state);
       }
       this.#current = state;
     }
-    state.add(d, ts, frame, this.#clocks);
+    state.add(d, start, end, ts, frame, this.#clocks);
     if (!this.confirmed && state.inSequence + 1 >= probation) this.confirmed = true;
   }
 
@@ -343,7 +347,7 @@ export class StreamState implements MediaStream {
 }
 
 /** The frame that completed the datagram (first segment's frame for UDP, which has one). */
-function frameOf(payload: TransportPayload): number {
+export function frameOf(payload: TransportPayload): number {
   const segments = payload.segments;
   return segments.length > 0 ? segments[segments.length - 1]!.frameNumber : 0;
 }

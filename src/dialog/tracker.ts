@@ -7,7 +7,7 @@
  * points is two observations in two transactions of two dialogs.
  */
 import type { Timestamp } from '../capture/types.js';
-import type { CapturePointRef, TransportPayload } from '../decode/types.js';
+import type { CapturePointRef, TransportPayload, UdpDatagramView } from '../decode/types.js';
 import type { SipMessage } from '../sip/types.js';
 import { appended } from '../util/lists.js';
 import { DialogRecord, kindOfMethod } from './dialog.js';
@@ -151,6 +151,15 @@ export class DialogTracker {
    */
   onRtpCandidate(payload: TransportPayload): boolean {
     return this.#media.onPayload(payload);
+  }
+
+  /**
+   * A non-SIP IPv4 UDP datagram offered before its TransportPayload is built: true when it belongs
+   * to a media stream already open, and was folded into it. Otherwise nothing happened, and it
+   * comes back through onRtpCandidate.
+   */
+  onKnownStreamDatagram(datagram: UdpDatagramView): boolean {
+    return this.#media.onKnownStreamDatagram(datagram);
   }
 
   #skip(reason: string): void {

@@ -102,6 +102,11 @@ export class SipFramer {
     return payload.transport === 'udp' ? this.onDatagram(payload) : this.onTcpChunk(payload);
   }
 
+  /** False when a UDP datagram whose first byte is `first` is certainly not SIP: onPayload would decline it. */
+  mayTakeDatagram(first: number): boolean {
+    return isKeepaliveByte(first) || mayStartSip(first);
+  }
+
   /** A TCP gap: the partial message buffered for this stream cannot be completed. */
   gap(streamId: string, gap: TcpGap): void {
     const s = this.streams.get(streamId);
@@ -142,7 +147,7 @@ export class SipFramer {
     const data = p.data;
     const n = data.length;
     if (n === 0) return false;
-    const first = data[0];
+    const first = data[0]!;
     if (n <= MAX_KEEPALIVE && isKeepaliveByte(first) && allKeepaliveBytes(data, 0, n)) {
       // new Uint8Array(view) copies: data may be a Buffer view of the reader's buffer.
       this.sink.onKeepalive({ origin: originOf(p, p.segments, 0, n), kind: classifyKeepalive(data), bytes: new Uint8Array(data) });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { LINKTYPE } from '../../src/decode/decoder.js';
+import { LINKTYPE, PacketDecoder } from '../../src/decode/decoder.js';
 import { IPPROTO_AH, IPPROTO_DSTOPTS, IPPROTO_HOPOPTS, IPPROTO_ROUTING } from '../../src/decode/ip.js';
-import { concat, ETHERTYPE, ethernet, icmp, ipv4, ipv6, ipv6Extension, ipv6FragmentHeader, tcp, text, udp } from './helpers/packets.js';
-import { accountedFrames, decodeFrames } from './helpers/sink.js';
+import { captureInterface, concat, ETHERTYPE, ethernet, frame, icmp, ipv4, ipv6, ipv6Extension, ipv6FragmentHeader, tcp, text, udp } from './helpers/packets.js';
+import { ipv4KeyOfText } from '../../src/decode/addresses.js';
+import type { UdpDatagramView } from '../../src/decode/types.js';
+import { accountedFrames, CollectingSink, decodeFrames } from './helpers/sink.js';
 
 const SIP = text('BYE sip:bob@example.com SIP/2.0\r\nContent-Length: 0\r\n\r\n');
 
@@ -112,6 +114,55 @@ describe('UDP', () => {
   it('reports a UDP length below the header size', () => {
     const run = decodeFrames(LINKTYPE.RAW, [ipv4(udp(SIP, { length: 4 }))]);
     expect(run.stats.problems).toEqual({ 'udp-bad-length': 1 });
+  });
+});
+
+describe('UDP datagrams offered before a payload is built (claimDatagram)', () => {
+  /** Claims datagrams that start with 0x80 (RTP-shaped), keeping a copy of what it was offered. */
+  class ClaimingSink extends CollectingSink {
+    readonly offered: (Omit<UdpDatagramView, 'bytes' | 'start' | 'end'> & { data: number[] })[] = [];
+    claimDatagram(d: UdpDatagramView): boolean {
+      const { bytes, start, end, ...fields } = d;
+      this.offered.push({ ...fields, ts: { ...d.ts }, data: [...bytes.subarray(start, end)] });
+      return bytes[start] === 0x80;
+    }
+  }
+  const RTP_SHAPED = Uint8Array.from([0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9]);
+
+  function run(frames: Parameters<typeof decodeFrames>[1]) {
+    const sink = new ClaimingSink();
+    const decoder = new PacketDecoder('test.pcap', sink);
+    decoder.addInterface(captureInterface(LINKTYPE.ETHERNET));
+    frames.forEach((data, i) => decoder.decode(frame(data as Uint8Array, { frameNumber: i + 1, sec: 1_700_000_000 + i })));
+    decoder.finish();
+    return { sink, stats: decoder.stats() };
+  }
+
+  it('offers an IPv4 datagram in place, and builds no payload for one the sink took', () => {
+    const { sink, stats } = run([
+      ethernet(ipv4(udp(RTP_SHAPED, { srcPort: 40000, dstPort: 40002 }), { src: '10.1.2.3', dst: '192.0.2.200' })),
+      ethernet(ipv4(udp(SIP, { srcPort: 5060, dstPort: 5060 }))),
+    ]);
+    expect(sink.offered).toEqual([
+      { point: expect.objectContaining({ source: 'test.pcap', interfaceId: 0 }), srcIpv4: ipv4KeyOfText('10.1.2.3'), dstIpv4: ipv4KeyOfText('192.0.2.200'), srcPort: 40000, dstPort: 40002, ts: { sec: 1_700_000_000, nsec: 0 }, frameNumber: 1, data: [...RTP_SHAPED] },
+      expect.objectContaining({ srcPort: 5060, frameNumber: 2, data: [...SIP] }),
+    ]);
+    // The declined one comes as a payload; the taken one is still counted as delivered.
+    expect(sink.payloads.map((p) => p.segments[0]!.frameNumber)).toEqual([2]);
+    expect(stats.udpDatagrams).toBe(2);
+    expect(accountedFrames(stats)).toBe(2);
+  });
+
+  it('does not offer IPv6 datagrams or reassembled fragments', () => {
+    const whole = udp(RTP_SHAPED, { srcPort: 40000, dstPort: 40002 });
+    const { sink, stats } = run([
+      ethernet(ipv6(whole, { nextHeader: 17 }), { etherType: ETHERTYPE.IPV6 }),
+      ethernet(ipv4(whole.subarray(0, 8), { moreFragments: true, id: 7, totalLength: 28 })),
+      ethernet(ipv4(whole.subarray(8), { fragmentOffset: 8, id: 7 })),
+    ]);
+    expect(sink.offered).toEqual([]);
+    expect(sink.payloads.map((p) => [...p.data])).toEqual([[...RTP_SHAPED], [...RTP_SHAPED]]);
+    expect(stats.fragmentsReassembled).toBe(2);
   });
 });
 

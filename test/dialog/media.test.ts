@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DialogTracker, normalizeAddress } from '../../src/dialog/index.js';
 import { classifyPacket, RTCP, RTP, OTHER } from '../../src/dialog/rtp.js';
+import { ipv4KeyOfText } from '../../src/decode/addresses.js';
+import type { TransportPayload, UdpDatagramView } from '../../src/decode/types.js';
 import type { Dialog, MediaStream } from '../../src/dialog/types.js';
 import { POINT, Wire, request, response, rtcpReceiverReport, rtpPacket, sdp, ts, type SdpOptions, type SipParams } from './helpers.js';
 
@@ -355,5 +357,65 @@ describe('media of an aged-out dialog', () => {
     expect(summary.termination).toEqual({ method: 'BYE', by: 'caller' });
     // The endpoint is free again: new packets are an orphan on probation.
     expect(sendRtp(c, '198.51.100.200:61000', BOB_MEDIA, { count: 1, from: 1001 })).toEqual([false]);
+  });
+});
+
+describe('datagrams of open streams given by integers (the decoder fast path)', () => {
+  /** The UdpDatagramView the decoder would offer for `payload`, its bytes placed after a 42-byte frame header. */
+  function viewOf(payload: TransportPayload): UdpDatagramView {
+    const frame = new Uint8Array(42 + payload.data.length + 4).fill(0xee);
+    frame.set(payload.data, 42);
+    return {
+      point: payload.point,
+      srcIpv4: ipv4KeyOfText(payload.src.ip)!,
+      dstIpv4: ipv4KeyOfText(payload.dst.ip)!,
+      srcPort: payload.src.port,
+      dstPort: payload.dst.port,
+      bytes: frame,
+      start: 42,
+      end: 42 + payload.data.length,
+      ts: payload.ts,
+      frameNumber: payload.segments[0]!.frameNumber,
+    };
+  }
+
+  /** A call with RTP both ways (loss, reordering, a marker), RTCP, STUN on a media port and an orphan stream. */
+  function run(viaIntegers: boolean): { dialog: Dialog; stats: unknown; claimed: number } {
+    const c = call('fast-path');
+    let claimed = 0;
+    const offer = (payload: TransportPayload): void => {
+      if (viaIntegers && c.tracker.onKnownStreamDatagram(viewOf(payload))) claimed++;
+      else c.tracker.onRtpCandidate(payload);
+    };
+    const seqs = [100, 101, 103, 102, 104, 104, 110, 111];
+    seqs.forEach((seq, i) => offer(c.wire.udp(rtpPacket({ seq, timestamp: (seq - 100) * 160, ssrc: 0x1234, marker: i === 6 }), ALICE_MEDIA, BOB_MEDIA, 1 + i * 0.021)));
+    for (let i = 0; i < 6; i++) offer(c.wire.udp(rtpPacket({ seq: 7 + i, timestamp: i * 160, ssrc: 0x9999 }), BOB_MEDIA, ALICE_MEDIA, 1.01 + i * 0.019));
+    offer(c.wire.udp(rtcpReceiverReport(0x9999, 0x1234, 64, 2, 80), '203.0.113.5:5001', '192.168.1.10:4001', 2));
+    offer(c.wire.udp(rtcpReceiverReport(0x9999, 0x1234, 32, 3, 90), '203.0.113.5:5001', '192.168.1.10:4001', 3));
+    offer(c.wire.udp(Uint8Array.from([0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3, 4]), ALICE_MEDIA, BOB_MEDIA, 2.5));
+    for (let i = 0; i < 6; i++) offer(c.wire.udp(rtpPacket({ seq: 900 + i, timestamp: i * 160, ssrc: 5 }), '10.0.0.1:7000', '10.0.0.2:7002', 1 + i * 0.02));
+    return { dialog: c.dialog(), stats: c.tracker.stats().media, claimed };
+  }
+
+  it('folds them in exactly as TransportPayloads are', () => {
+    const slow = run(false);
+    const fast = run(true);
+    // Every datagram after the first of its 5-tuple, the STUN one included.
+    expect(fast.claimed).toBe(7 + 5 + 1 + 1 + 5);
+    expect(fast.dialog.media).toEqual(slow.dialog.media);
+    expect(fast.stats).toEqual(slow.stats);
+    expect(streams(fast.dialog).map((s) => s.packets)).toEqual([9, 6, 2]);
+  });
+
+  it('leaves a datagram of no open stream alone', () => {
+    const c = call('fast-path-none');
+    const first = c.wire.udp(rtpPacket({ seq: 1, timestamp: 0, ssrc: 1 }), ALICE_MEDIA, BOB_MEDIA, 1);
+    expect(c.tracker.onKnownStreamDatagram(viewOf(first))).toBe(false);
+    expect(c.tracker.stats().media.candidates).toBe(0);
+    c.tracker.onRtpCandidate(first);
+    // The reverse direction is another 5-tuple.
+    expect(c.tracker.onKnownStreamDatagram(viewOf(c.wire.udp(rtpPacket({ seq: 1, timestamp: 0, ssrc: 2 }), BOB_MEDIA, ALICE_MEDIA, 1.1)))).toBe(false);
+    expect(c.tracker.onKnownStreamDatagram(viewOf(c.wire.udp(rtpPacket({ seq: 2, timestamp: 160, ssrc: 1 }), ALICE_MEDIA, BOB_MEDIA, 1.02)))).toBe(true);
+    expect(streams(c.dialog())[0]!.rtp[0]!.packets).toBe(2);
   });
 });

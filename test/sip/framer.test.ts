@@ -65,6 +65,21 @@ describe('SipFramer over UDP', () => {
     expect([c.messages.length, c.keepalives.length, c.problems.length]).toEqual([0, 0, 0]);
   });
 
+  it('declines every datagram whose first byte mayTakeDatagram rules out, SIP after it or not', () => {
+    const c = collect();
+    const framer = new SipFramer(c.sink);
+    const ruledOut: number[] = [];
+    for (let first = 0; first < 256; first++) {
+      if (framer.mayTakeDatagram(first)) continue;
+      ruledOut.push(first);
+      for (const rest of [OK, '\r\n', '']) expect(framer.onPayload(udpPayload(Uint8Array.from([first, ...bytes(rest)])))).toBe(false);
+    }
+    // RTP and RTCP (version 2) start with 0x80-0xbf: every one of those is ruled out.
+    expect(ruledOut).toEqual(expect.arrayContaining(Array.from({ length: 64 }, (_, i) => 0x80 + i)));
+    expect(framer.mayTakeDatagram(0x49) && framer.mayTakeDatagram(0x0d) && framer.mayTakeDatagram(0x00)).toBe(true);
+    expect([c.messages.length, c.keepalives.length, c.problems.length]).toEqual([0, 0, 0]);
+  });
+
   it('keepalives: ping, pong and altered', () => {
     const c = collect();
     const framer = new SipFramer(c.sink);
