@@ -77,9 +77,6 @@ export class SsrcState implements RtpSsrcStats {
   reordered = 0;
   duplicates = 0;
   sequenceRestarts = 0;
-  jitterMs?: number;
-  maxJitterMs?: number;
-  meanJitterMs?: number;
   maxDeltaMs = 0;
 
   /** Packets that followed the highest sequence number by exactly one (orphan probation). */
@@ -99,6 +96,13 @@ export class SsrcState implements RtpSsrcStats {
   #lastClock = 0;
   #lastRtpTs = 0;
   #jitter = 0;
+  /**
+   * The jitter figures are read through getters: a field that starts out undefined holds each
+   * double written to it in a new heap box, which cost two allocations per packet.
+   */
+  #jitterComputed = false;
+  #jitterMs = 0;
+  #maxJitterMs = 0;
   #jitterSamples = 0;
   #jitterSumMs = 0;
 
@@ -116,6 +120,24 @@ export class SsrcState implements RtpSsrcStats {
 
   get inSequence(): number {
     return this.#inSequence;
+  }
+
+  get jitterMs(): number | undefined {
+    return this.#jitterComputed ? this.#jitterMs : undefined;
+  }
+
+  get maxJitterMs(): number | undefined {
+    return this.#jitterSamples > 0 ? this.#maxJitterMs : undefined;
+  }
+
+  get meanJitterMs(): number | undefined {
+    return this.#jitterSamples > 0 ? this.#jitterSumMs / this.#jitterSamples : undefined;
+  }
+
+  /** JSON.stringify writes own fields only: the jitter getters go back in their place among them. */
+  toJSON(): RtpSsrcStats {
+    const { maxDeltaMs, ...fields } = this;
+    return { ...fields, jitterMs: this.jitterMs, maxJitterMs: this.maxJitterMs, meanJitterMs: this.meanJitterMs, maxDeltaMs };
   }
 
   /** The RTP packet in d[start, end). */
@@ -195,12 +217,12 @@ export class SsrcState implements RtpSsrcStats {
       const d = (arrival - this.#lastArrival) * clock - ((rtpTs - this.#lastRtpTs) | 0);
       this.#jitter += (Math.abs(d) - this.#jitter) / 16;
       const ms = (this.#jitter * 1000) / clock;
-      this.jitterMs = ms;
+      this.#jitterMs = ms;
+      this.#jitterComputed = true;
       if (!marker) {
-        if (this.maxJitterMs === undefined || ms > this.maxJitterMs) this.maxJitterMs = ms;
+        if (this.#jitterSamples === 0 || ms > this.#maxJitterMs) this.#maxJitterMs = ms;
         this.#jitterSamples++;
         this.#jitterSumMs += ms;
-        this.meanJitterMs = this.#jitterSumMs / this.#jitterSamples;
       }
     }
     this.clockRate = clock;
