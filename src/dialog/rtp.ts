@@ -243,9 +243,6 @@ export class StreamState implements MediaStream {
   readonly point: CapturePointRef;
   readonly src: Endpoint;
   readonly dst: Endpoint;
-  /** The addresses as ipv4Key integers (undefined for IPv6), for the lookup by integers. */
-  readonly srcIpv4: number | undefined;
-  readonly dstIpv4: number | undefined;
   readonly firstTs: Timestamp;
   readonly lastTs: Timestamp;
   readonly firstFrame: number;
@@ -259,6 +256,10 @@ export class StreamState implements MediaStream {
   match?: StreamMatch;
   confirmed = false;
 
+  // Lookup state, private so that it stays out of what a stream serializes to (getters are not own fields).
+  readonly #srcIpv4: number | undefined;
+  readonly #dstIpv4: number | undefined;
+  #nextOnPorts: StreamState | undefined = undefined;
   readonly #maxSsrcs: number;
   #clocks: Float64Array = STATIC_CLOCKS;
   #current: SsrcState | undefined;
@@ -269,12 +270,30 @@ export class StreamState implements MediaStream {
     this.point = payload.point;
     this.src = { ip: payload.src.ip, port: payload.src.port };
     this.dst = { ip: payload.dst.ip, port: payload.dst.port };
-    this.srcIpv4 = ipv4KeyOfText(payload.src.ip);
-    this.dstIpv4 = ipv4KeyOfText(payload.dst.ip);
+    this.#srcIpv4 = ipv4KeyOfText(payload.src.ip);
+    this.#dstIpv4 = ipv4KeyOfText(payload.dst.ip);
     this.firstTs = { sec: payload.ts.sec, nsec: payload.ts.nsec };
     this.lastTs = { sec: payload.ts.sec, nsec: payload.ts.nsec };
     this.firstFrame = frameOf(payload);
     this.lastFrame = this.firstFrame;
+  }
+
+  /** The addresses as ipv4Key integers (undefined for IPv6), for the lookup by integers. */
+  get srcIpv4(): number | undefined {
+    return this.#srcIpv4;
+  }
+
+  get dstIpv4(): number | undefined {
+    return this.#dstIpv4;
+  }
+
+  /** The next live stream on the same two ports (MediaTracker's lookup chain). */
+  get nextOnPorts(): StreamState | undefined {
+    return this.#nextOnPorts;
+  }
+
+  set nextOnPorts(stream: StreamState | undefined) {
+    this.#nextOnPorts = stream;
   }
 
   /** Clock rates per payload type, from the dialog's SDP once the stream is matched. */

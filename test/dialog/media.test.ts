@@ -343,6 +343,20 @@ describe('streams that match no dialog', () => {
     expect(tracker.onRtpCandidate(wire.udp(rtpPacket({ seq: 6, timestamp: 0, ssrc: 1 }), '10.0.0.1:7000', '10.0.0.2:7002', 101))).toBe(false);
   });
 
+  it('tells apart streams on the same two ports by their addresses, as they come and go', () => {
+    const tracker = new DialogTracker({ idleSeconds: 60 });
+    const wire = new Wire();
+    const send = (src: string, seq: number, t: number) => tracker.onRtpCandidate(wire.udp(rtpPacket({ seq, timestamp: seq * 160, ssrc: 3 }), `${src}:7000`, '10.0.0.9:7002', t));
+    for (let i = 0; i < 5; i++) for (const src of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) send(src, i, i * 0.02);
+    // Only the first and the last stay active: the middle one of the chain ages out.
+    for (let i = 5; i < 10; i++) for (const src of ['10.0.0.1', '10.0.0.3']) send(src, i, 90 + i * 0.02);
+    tracker.ageOut(ts(100));
+    expect(tracker.stats().media).toMatchObject({ streams: 3, agedOutOrphanStreams: 1, orphanPackets: 25 });
+    for (const src of ['10.0.0.1', '10.0.0.3']) expect(send(src, 10, 100)).toBe(true);
+    expect(send('10.0.0.2', 5, 100)).toBe(false); // on probation again, as a new stream
+    expect(tracker.stats().media).toMatchObject({ streams: 4, orphanPackets: 27 });
+  });
+
   it('stops tracking new orphan streams at the per-point limit', () => {
     const tracker = new DialogTracker({ maxOrphanStreamsPerPoint: 2 });
     const wire = new Wire();
@@ -410,6 +424,10 @@ describe('datagrams of open streams given by integers (the decoder fast path)', 
     // Through JSON, as the report writes them (the jitter figures are getters).
     expect(JSON.parse(JSON.stringify(fast.dialog.media))).toEqual(JSON.parse(JSON.stringify(slow.dialog.media)));
     expect(streams(fast.dialog)[0]!.rtp[0]!.jitterMs).toBeGreaterThan(0);
+    // The lookup state (integer addresses, the chain of streams on the same ports) is not part of a stream's data.
+    const keys = Object.keys(JSON.parse(JSON.stringify(streams(fast.dialog)[0])));
+    expect(keys).toContain('rtp');
+    for (const internal of ['srcIpv4', 'dstIpv4', 'nextOnPorts']) expect(keys).not.toContain(internal);
     expect(fast.stats).toEqual(slow.stats);
     expect(streams(fast.dialog).map((s) => s.packets)).toEqual([9, 6, 2]);
   });
