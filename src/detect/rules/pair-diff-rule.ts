@@ -24,25 +24,45 @@ const comparablePairs = oncePerRun((ctx): readonly MessagePair[] => {
   return ctx.correlation.pairs.filter((pair) => !pair.proxied && pair.diffs.length > 0 && (only === undefined || only.has(pair.inside.id)));
 });
 
+/** Every rewrite rule's spec, in the order the rules were made (a rule's index into matchesByRule). */
+const SPECS: PairDiffRuleSpec[] = [];
+
+interface DiffMatch {
+  pair: MessagePair;
+  diff: FieldDiff;
+}
+
+/**
+ * Per rule, the differences it is about, in pair and field order: one walk over the pairs for all
+ * rules (each rule walking them on its own read every difference from memory once per rule).
+ */
+const matchesByRule = oncePerRun((ctx): readonly DiffMatch[][] => {
+  const matches = SPECS.map((): DiffMatch[] => []);
+  for (const pair of comparablePairs(ctx)) {
+    for (const diff of pair.diffs) {
+      for (let rule = 0; rule < SPECS.length; rule++) if (SPECS[rule]!.matches(diff, pair)) matches[rule]!.push({ pair, diff });
+    }
+  }
+  return matches;
+});
+
 export function pairDiffRule(spec: PairDiffRuleSpec): Rule {
+  const index = SPECS.push(spec) - 1;
   return {
     id: spec.rule,
     title: spec.title,
     scope: 'two-sided',
     detect(ctx: DetectionContext) {
       const collector = new FindingCollector(spec);
-      for (const pair of comparablePairs(ctx)) {
-        for (const diff of pair.diffs) {
-          if (!spec.matches(diff, pair)) continue;
-          collector.add(pair.inside.callId, () => spec.summarize(diff, pair), () => ({
-            message: describeMessage(pair.inside),
-            callId: pair.inside.callId,
-            field: diff.field,
-            inside: diff.inside?.text,
-            outside: diff.outside?.text,
-            at: [locate(ctx, pair.inside, diff.inside?.span), locate(ctx, pair.outside, diff.outside?.span)],
-          }));
-        }
+      for (const { pair, diff } of matchesByRule(ctx)[index]!) {
+        collector.add(pair.inside.callId, () => spec.summarize(diff, pair), () => ({
+          message: describeMessage(pair.inside),
+          callId: pair.inside.callId,
+          field: diff.field,
+          inside: diff.inside?.text,
+          outside: diff.outside?.text,
+          at: [locate(ctx, pair.inside, diff.inside?.span), locate(ctx, pair.outside, diff.outside?.span)],
+        }));
       }
       return collector.findings();
     },
