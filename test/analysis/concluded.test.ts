@@ -80,3 +80,25 @@ describe('concluded dialog groups kept by column', () => {
     expect([...kept]).toEqual([]);
   });
 });
+
+describe('concluded dialog groups where no temporary file can be made', () => {
+  it('keeps them in memory and gives every one back the same', () => {
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = '/nonexistent/algscope-test';
+    try {
+      const kept = new ConcludedDialogs();
+      const groups: DialogGroupSummary[] = [];
+      for (let i = 0; i < 6_000; i++) {
+        const group = structuredClone(i % 3 === 0 ? call : registration);
+        group.callId = `${i}@10.0.0.9`;
+        group.points[0]!.messages = i;
+        groups.push(group);
+        kept.add(group);
+      }
+      expect([...kept]).toStrictEqual(groups);
+    } finally {
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = savedTmp;
+    }
+  });
+});
