@@ -55,6 +55,30 @@ export interface PerMessageRule extends Rule {
 
 const NO_NOTES: readonly MessageNote[] = Object.freeze([]);
 
+/** Every per-message rule's notes, in the order the rules were made (a rule's index into notedByRule). */
+const NOTES_OF_RULES: ((msg: SipMessage) => readonly MessageNote[])[] = [];
+
+interface NotedMessage {
+  msg: SipMessage;
+  notes: readonly MessageNote[];
+}
+
+/**
+ * Per rule, the distinct messages it noted something about, in order: one walk over the messages
+ * for all rules (each rule walking them on its own read every message's notes from memory once
+ * per rule, at every conclusion).
+ */
+const notedByRule = oncePerRun((ctx): readonly NotedMessage[][] => {
+  const noted = NOTES_OF_RULES.map((): NotedMessage[] => []);
+  for (const msg of distinctMessages(ctx)) {
+    for (let rule = 0; rule < NOTES_OF_RULES.length; rule++) {
+      const notes = NOTES_OF_RULES[rule]!(msg);
+      if (notes.length > 0) noted[rule]!.push({ msg, notes });
+    }
+  }
+  return noted;
+});
+
 /**
  * A one-sided rule that judges each distinct message on its own, grouping its notes into one
  * finding per dialog. A message's notes are kept with it, so detection run again over the same
@@ -67,6 +91,7 @@ export function perMessageRule(spec: PerMessageRuleSpec): PerMessageRule {
     return found.length > 0 ? found : NO_NOTES;
   };
   const notes = (msg: SipMessage): readonly MessageNote[] => memoized(msg, slot, inspect);
+  const index = NOTES_OF_RULES.push(notes) - 1;
   return {
     id: spec.id,
     title: spec.title,
@@ -74,8 +99,8 @@ export function perMessageRule(spec: PerMessageRuleSpec): PerMessageRule {
     notes,
     detect(ctx: DetectionContext) {
       const collectors = spec.templates.map((template) => new FindingCollector(template));
-      for (const msg of distinctMessages(ctx)) {
-        for (const note of notes(msg)) {
+      for (const { msg, notes: noted } of notedByRule(ctx)[index]!) {
+        for (const note of noted) {
           collectors[note.template ?? 0]!.add(msg.callId, note.summary, () => ({ ...note.evidence, at: [locate(ctx, msg, note.span)] }));
         }
       }
