@@ -19,6 +19,20 @@ const closeWhenCollected = new FinalizationRegistry<number>((fd) => {
   }
 });
 
+/** Files a system could not unlink while open (Windows), removed when the process exits. */
+const removeAtExit = new Map<string, number>();
+
+function removeLeftFiles(): void {
+  for (const [path, fd] of removeAtExit) {
+    try {
+      closeSync(fd);
+      unlinkSync(path);
+    } catch {
+      // Best effort: the file is in the temporary directory.
+    }
+  }
+}
+
 /** Opens a new temporary file and unlinks it at once; null where that is not possible. */
 function openUnlinkedFile(): number | null {
   const path = join(tmpdir(), `algscope-${process.pid}-${randomUUID()}.spill`);
@@ -32,14 +46,8 @@ function openUnlinkedFile(): number | null {
     unlinkSync(path);
   } catch {
     // A system that cannot unlink an open file (Windows) removes it at exit instead.
-    process.once('exit', () => {
-      try {
-        closeSync(fd);
-        unlinkSync(path);
-      } catch {
-        // Best effort: the file is in the temporary directory.
-      }
-    });
+    if (removeAtExit.size === 0) process.once('exit', removeLeftFiles);
+    removeAtExit.set(path, fd);
   }
   return fd;
 }
