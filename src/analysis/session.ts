@@ -210,8 +210,9 @@ export class AnalysisSession {
     // A copy is compared with the first copy's parsed views as it arrives (compareWithCopy): with
     // both sides given, views are kept long enough for the copy to come; otherwise the parser's
     // short default (views kept longer cost young-generation copying, see keepParsedViews).
-    keepParsedViews(comparesCopies(sides) ? VIEWS_KEPT_FOR_COPIES : undefined);
-    this.concludeGrowth = comparesCopies(sides) ? CONCLUDE_GROWTH_COMPARING_COPIES : CONCLUDE_GROWTH;
+    const comparing = comparesCopies(sides);
+    keepParsedViews(comparing ? VIEWS_KEPT_FOR_COPIES : undefined);
+    this.concludeGrowth = comparing ? CONCLUDE_GROWTH_COMPARING_COPIES : CONCLUDE_GROWTH;
     this.concludeAt = this.concludeAbove;
     this.dialogs = new DialogTracker(dialogConfig);
     this.framer = new SipFramer({
@@ -386,9 +387,9 @@ export class AnalysisSession {
   /**
    * File analysis of a large capture: once the session holds concludeAboveMessages SIP messages
    * (CONCLUDE_ABOVE_MESSAGES unless the constructor was given another), and again whenever it
-   * holds concludeGrowth times as many as the last conclusion left, concludes what finished a while ago in capture
-   * time (ageOut at the latest timestamp read), so memory follows the dialogs open at a time, not
-   * the size of the capture. Then, when the heap has grown enough, collects garbage: just after a
+   * holds concludeGrowth times as many as the last conclusion left, concludes what finished a
+   * while ago in capture time (ageOut at the latest timestamp read), so memory follows the dialogs
+   * open at a time, not the size of the capture. Then, when the heap has grown enough, collects garbage: just after a
    * conclusion is when least of it is live (see HeapTrimmer). Smaller captures are never touched.
    */
   concludeIfLarge(): void {
