@@ -24,50 +24,85 @@ const COLUMN_CHUNK = 4096;
 /** Bytes per chunk of the string arena (a longer string gets a chunk of its own). */
 const ARENA_CHUNK = 1 << 18;
 
-function bytesOf(values: Int32Array | Float64Array): Uint8Array {
-  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+/**
+ * The full chunks of a column or of the arena, in the spill store, and the one read back last:
+ * reading goes in order, chunk after chunk, into one buffer reused from chunk to chunk.
+ */
+class SpilledChunks<V extends ArrayBufferView> {
+  /** Spill store block of each full chunk. */
+  readonly #blocks: number[] = [];
+  #readBack: { chunk: number; view: V } | undefined;
+
+  /**
+   * `chunkBytes`: the size of a full chunk (the buffer read back is at least that, so one serves
+   * every chunk but an oversized one); `viewOf`: the chunk as its owner reads it, over the first
+   * `length` bytes of the buffer.
+   */
+  constructor(
+    private readonly store: SpillStore,
+    private readonly chunkBytes: number,
+    private readonly viewOf: (buffer: ArrayBuffer, length: number) => V,
+  ) {}
+
+  get count(): number {
+    return this.#blocks.length;
+  }
+
+  add(bytes: Uint8Array): void {
+    this.#blocks.push(this.store.write(bytes));
+  }
+
+  /** A spilled chunk, valid until the next call reads another. */
+  read(chunk: number): V {
+    if (this.#readBack?.chunk !== chunk) {
+      const block = this.#blocks[chunk]!;
+      const length = this.store.length(block);
+      const known = this.#readBack?.view.buffer as ArrayBuffer | undefined;
+      const buffer = known !== undefined && known.byteLength >= length ? known : new ArrayBuffer(Math.max(this.chunkBytes, length));
+      this.store.read(block, new Uint8Array(buffer, 0, length));
+      this.#readBack = { chunk, view: this.viewOf(buffer, length) };
+    }
+    return this.#readBack.view;
+  }
+}
+
+/** Int32Array or Float64Array, made empty or over a buffer. */
+interface NumberArrayType<A> {
+  readonly BYTES_PER_ELEMENT: number;
+  new (length: number): A;
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): A;
 }
 
 /**
  * Numbers appended one by one, COLUMN_CHUNK at a time: a full chunk goes to the spill store and
  * its array takes the next ones, so a column keeps one chunk resident however long it grows (and
- * one more, read back, while it is iterated). Reading goes in order, chunk after chunk.
+ * one more, read back, while it is iterated).
  */
 class Column<A extends Int32Array | Float64Array> {
-  /** Spill store block of each full chunk. */
-  readonly #spilled: number[] = [];
+  readonly #spilled: SpilledChunks<A>;
   /** The chunk being filled (made on the first push: most analyses conclude nothing). */
   #current: A | undefined;
   #length = 0;
-  /** The spilled chunk read back last. */
-  #readBack: { chunk: number; values: A } | undefined;
 
   constructor(
-    private readonly store: SpillStore,
-    private readonly make: (length: number) => A,
-  ) {}
+    store: SpillStore,
+    private readonly type: NumberArrayType<A>,
+  ) {
+    this.#spilled = new SpilledChunks(store, COLUMN_CHUNK * type.BYTES_PER_ELEMENT, (buffer) => new type(buffer, 0, COLUMN_CHUNK));
+  }
 
   push(value: number): void {
     const offset = this.#length % COLUMN_CHUNK;
-    if (this.#current === undefined) this.#current = this.make(COLUMN_CHUNK);
-    else if (offset === 0) this.#spilled.push(this.store.write(bytesOf(this.#current)));
+    if (this.#current === undefined) this.#current = new this.type(COLUMN_CHUNK);
+    else if (offset === 0) this.#spilled.add(new Uint8Array(this.#current.buffer, this.#current.byteOffset, this.#current.byteLength));
     this.#current[offset] = value;
     this.#length++;
   }
 
   at(index: number): number {
     const chunk = Math.floor(index / COLUMN_CHUNK);
-    const values = chunk === this.#spilled.length ? this.#current! : this.#readChunk(chunk);
+    const values = chunk === this.#spilled.count ? this.#current! : this.#spilled.read(chunk);
     return values[index % COLUMN_CHUNK]!;
-  }
-
-  #readChunk(chunk: number): A {
-    if (this.#readBack?.chunk !== chunk) {
-      const values = this.#readBack?.values ?? this.make(COLUMN_CHUNK);
-      this.store.read(this.#spilled[chunk]!, bytesOf(values));
-      this.#readBack = { chunk, values };
-    }
-    return this.#readBack.values;
   }
 }
 
@@ -76,15 +111,14 @@ class Column<A extends Int32Array | Float64Array> {
  * like a column's (see Column). A string never spans two chunks.
  */
 class StringArena {
-  /** Spill store block of each full chunk. */
-  readonly #spilled: number[] = [];
+  readonly #spilled: SpilledChunks<Buffer>;
   #current: Buffer | undefined;
   /** Bytes used in the current chunk. */
   #used = 0;
-  /** The spilled chunk read back last. */
-  #readBack: { chunk: number; bytes: Buffer } | undefined;
 
-  constructor(private readonly store: SpillStore) {}
+  constructor(store: SpillStore) {
+    this.#spilled = new SpilledChunks(store, ARENA_CHUNK, (buffer, length) => Buffer.from(buffer, 0, length));
+  }
 
   /**
    * Appends the string's bytes; returns where they start (chunk index * ARENA_CHUNK + offset in
@@ -93,33 +127,21 @@ class StringArena {
   add(text: string): { start: number; length: number } {
     const length = Buffer.byteLength(text);
     if (this.#current === undefined || this.#used + length > this.#current.length) {
-      if (this.#current !== undefined) this.#spilled.push(this.store.write(this.#current.subarray(0, this.#used)));
+      if (this.#current !== undefined) this.#spilled.add(this.#current.subarray(0, this.#used));
       this.#current = this.#current?.length === ARENA_CHUNK && length <= ARENA_CHUNK ? this.#current : Buffer.allocUnsafeSlow(Math.max(ARENA_CHUNK, length));
       this.#used = 0;
     }
     const offset = this.#used;
     this.#current.write(text, offset, length, 'utf8');
     this.#used += length;
-    return { start: this.#spilled.length * ARENA_CHUNK + offset, length };
+    return { start: this.#spilled.count * ARENA_CHUNK + offset, length };
   }
 
   read(start: number, length: number): string {
     const offset = start % ARENA_CHUNK;
     const chunk = (start - offset) / ARENA_CHUNK;
-    const bytes = chunk === this.#spilled.length ? this.#current! : this.#readChunk(chunk);
+    const bytes = chunk === this.#spilled.count ? this.#current! : this.#spilled.read(chunk);
     return bytes.toString('utf8', offset, offset + length);
-  }
-
-  #readChunk(chunk: number): Buffer {
-    if (this.#readBack?.chunk !== chunk) {
-      const block = this.#spilled[chunk]!;
-      const size = this.store.length(block);
-      const known = this.#readBack?.bytes;
-      const bytes = known !== undefined && known.length >= size ? known : Buffer.allocUnsafeSlow(Math.max(ARENA_CHUNK, size));
-      this.store.read(block, bytes.subarray(0, size));
-      this.#readBack = { chunk, bytes };
-    }
-    return this.#readBack.bytes;
   }
 }
 
@@ -249,11 +271,11 @@ export class ConcludedDialogs implements Iterable<DialogGroupSummary> {
   }
 
   #ints(): Column<Int32Array> {
-    return new Column(this.#store, (n) => new Int32Array(n));
+    return new Column(this.#store, Int32Array);
   }
 
   #doubles(): Column<Float64Array> {
-    return new Column(this.#store, (n) => new Float64Array(n));
+    return new Column(this.#store, Float64Array);
   }
 
   /**
