@@ -1,10 +1,10 @@
 /**
  * Header lines: names (compact forms, case), line folding, and which headers are comma lists.
  */
-import type { MessageDefect, SipHeader, SipMessage } from './types.js';
+import type { ByteSpan, MessageDefect, SipHeader, SipMessage } from './types.js';
 import { isTokenChar } from './detect.js';
 import { addDefect } from './uri.js';
-import { indexIn, parseDecimal, splitTopLevel } from './syntax.js';
+import { forEachTopLevel, indexIn, parseDecimal } from './syntax.js';
 
 /** RFC 3261 7.3.3 and later RFCs' compact header names. */
 const COMPACT_FORMS: Record<string, string> = {
@@ -37,6 +37,52 @@ export const MAX_HEADERS = 512;
 export function canonicalHeaderName(name: string): string {
   const lower = name.toLowerCase();
   return (lower.length === 1 && COMPACT_FORMS[lower]) || lower;
+}
+
+/**
+ * Header names as agents usually write them, by length, with their canonical names: a name found
+ * here is taken as it is, not cut from the text, checked and lower-cased again in every message.
+ */
+const USUAL_NAMES_BY_LENGTH: { written: string; canonical: string }[][] = [];
+for (const written of [
+  'Via', 'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Max-Forwards', 'Content-Type', 'Content-Length', 'Expires',
+  'User-Agent', 'Server', 'Allow', 'Supported', 'Require', 'Record-Route', 'Route', 'Authorization', 'WWW-Authenticate',
+  'Proxy-Authenticate', 'Proxy-Authorization', 'Accept', 'Event', 'Subscription-State', 'Allow-Events', 'Session-Expires',
+  'Min-SE', 'Date', 'Reason', 'P-Asserted-Identity', 'Call-Id', 'Content-length',
+  ...Object.keys(COMPACT_FORMS),
+]) {
+  (USUAL_NAMES_BY_LENGTH[written.length] ??= []).push({ written, canonical: canonicalHeaderName(written) });
+}
+
+function usualName(text: string, start: number, end: number): { written: string; canonical: string } | undefined {
+  const candidates = USUAL_NAMES_BY_LENGTH[end - start];
+  if (candidates !== undefined) for (const usual of candidates) if (text.startsWith(usual.written, start)) return usual;
+  return undefined;
+}
+
+/**
+ * A header as parseHeaderLines makes it: its spans are kept as numbers and read as fresh ByteSpan
+ * objects (two span objects per header were a quarter of the bytes parsing a message allocated).
+ */
+class ParsedHeader implements SipHeader {
+  constructor(
+    readonly name: string,
+    readonly canonical: string,
+    readonly value: string,
+    readonly index: number,
+    private readonly offset: number,
+    private readonly length: number,
+    private readonly valueOffset: number,
+    private readonly valueLength: number,
+  ) {}
+
+  get span(): ByteSpan {
+    return { offset: this.offset, length: this.length };
+  }
+
+  get valueSpan(): ByteSpan {
+    return { offset: this.valueOffset, length: this.valueLength };
+  }
 }
 
 function isListHeader(canonical: string): boolean {
@@ -101,8 +147,9 @@ function headerFromLines(text: string, start: number, end: number, folded: boole
     addDefect(defects, start, 'header-without-name', 'header line starting with a colon was ignored');
     return undefined;
   }
-  const name = text.slice(start, nameEnd);
-  for (let i = start; i < nameEnd; i++) {
+  const usual = usualName(text, start, nameEnd);
+  const name = usual !== undefined ? usual.written : text.slice(start, nameEnd);
+  for (let i = start; usual === undefined && i < nameEnd; i++) {
     if (!isTokenChar(text.charCodeAt(i))) {
       addDefect(defects, i, 'bad-header-name', `header name ${JSON.stringify(name.slice(0, 60))} has characters not allowed in a token`);
       break;
@@ -117,15 +164,9 @@ function headerFromLines(text: string, start: number, end: number, folded: boole
   let valueEnd = end;
   while (valueEnd > valueStart && isValueWs(text.charCodeAt(valueEnd - 1))) valueEnd--;
   const written = text.slice(valueStart, valueEnd);
-  return {
-    name,
-    canonical: canonicalHeaderName(name),
-    // A fold (optional whitespace, line end, whitespace) means one space (RFC 3261 7.3.1).
-    value: folded ? written.replace(/[ \t]*\r?\n[ \t]+/g, ' ') : written,
-    span: { offset: start, length: end - start },
-    valueSpan: { offset: valueStart, length: valueEnd - valueStart },
-    index,
-  };
+  // A fold (optional whitespace, line end, whitespace) means one space (RFC 3261 7.3.1).
+  const value = folded ? written.replace(/[ \t]*\r?\n[ \t]+/g, ' ') : written;
+  return new ParsedHeader(name, usual !== undefined ? usual.canonical : canonicalHeaderName(name), value, index, start, end - start, valueStart, valueEnd - valueStart);
 }
 
 function isValueWs(c: number): boolean {
@@ -151,7 +192,7 @@ export function headerValues(msg: Pick<SipMessage, 'headers'>, name: string): st
       out.push(h.value);
       continue;
     }
-    for (const [s, e] of splitTopLevel(h.value, 0, h.value.length, 0x2c)) out.push(h.value.slice(s, e));
+    forEachTopLevel(h.value, 0, h.value.length, 0x2c, (s, e) => out.push(h.value.slice(s, e)));
   }
   return out;
 }

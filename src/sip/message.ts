@@ -9,7 +9,7 @@ import { parseContentLength, parseHeaderLines } from './headers.js';
 import { findSdpPart, mediaTypeOf } from './multipart.js';
 import { subOrigin } from './origin.js';
 import { parseSdpText } from './sdp.js';
-import { indexOfTopLevel, parseDecimal, parseParams, splitTopLevel, trimRange } from './syntax.js';
+import { forEachTopLevel, indexOfTopLevel, parseDecimal, parseParams, trimRange } from './syntax.js';
 import { addDefect, parseNameAddr, parseUri } from './uri.js';
 import { parseVia } from './via.js';
 
@@ -274,7 +274,7 @@ export function parseSipMessage(bytes: Uint8Array, origin: SipOrigin, id: number
   if (start < 0) return undefined;
   // A Buffer from Node's pool: a message's own ArrayBuffer cost more than parsing its headers.
   const raw = Buffer.allocUnsafe(bytes.length - start);
-  raw.set(bytes.subarray(start));
+  raw.set(start === 0 ? bytes : bytes.subarray(start));
   const text = raw.toString('latin1');
   const defects: MessageDefect[] = [];
   if (start > 0) {
@@ -292,14 +292,16 @@ function parseRaw(raw: Uint8Array, text: string, id: number, origin: SipOrigin, 
   const firstLf = text.indexOf('\n');
   const lf = firstLf < 0 ? text.length : firstLf;
   const startLineEnd = lf > 0 && text.charCodeAt(lf - 1) === CR ? lf - 1 : lf;
+  const headerEnd = findHeaderEnd(raw, 0, raw.length);
+  const bodyStart = headerEnd ? headerEnd.bodyStart : raw.length;
   const msg: SipMessage = {
     id,
     kind: 'request',
     version: '',
     startLineSpan: { offset: 0, length: startLineEnd },
     headers: [],
-    body: raw.subarray(raw.length),
-    bodySpan: { offset: raw.length, length: 0 },
+    body: raw.subarray(bodyStart),
+    bodySpan: { offset: bodyStart, length: raw.length - bodyStart },
     raw,
     defects,
     origin,
@@ -309,14 +311,9 @@ function parseRaw(raw: Uint8Array, text: string, id: number, origin: SipOrigin, 
   };
   parseStartLine(text, startLineEnd, msg);
 
-  const headerEnd = findHeaderEnd(raw, 0, raw.length);
   if (!headerEnd) addDefect(defects, raw.length, 'headers-not-terminated', 'no blank line after the headers: the message has no body');
   const headersEnd = headerEnd ? headerEnd.blankLineStart : raw.length;
   msg.headers = parseHeaderLines(text, Math.min(lf + 1, headersEnd), headersEnd, defects);
-  if (headerEnd) {
-    msg.bodySpan = { offset: headerEnd.bodyStart, length: raw.length - headerEnd.bodyStart };
-    msg.body = raw.subarray(headerEnd.bodyStart);
-  }
   parseViews(text, msg);
   return msg;
 }
@@ -340,6 +337,42 @@ function parseStartLine(text: string, end: number, msg: SipMessage): void {
   if (msg.version !== 'SIP/2.0') addDefect(msg.defects, msg.kind === 'response' ? 0 : end - msg.version.length, 'unexpected-version', `SIP version is ${JSON.stringify(msg.version)}`);
 }
 
+/** `h` when it is the first of its kind (`known` undefined), else `known`, with the repeat reported. */
+function single(known: SipHeader | undefined, h: SipHeader, defects: MessageDefect[]): SipHeader {
+  if (known === undefined) return h;
+  addDefect(defects, h.span.offset, 'duplicate-header', `second ${h.canonical} header; the first one is used`);
+  return known;
+}
+
+/** Whether a Latin-1 character is white space as a regular expression's \\s reads it. */
+function isLatin1Space(c: number): boolean {
+  return (c >= 0x09 && c <= 0x0d) || c === 0x20 || c === 0xa0;
+}
+
+function nameAddrOf(text: string, h: SipHeader, defects: MessageDefect[]): NameAddr | undefined {
+  const { offset, length } = h.valueSpan;
+  return parseNameAddr(text, offset, offset + length, defects);
+}
+
+/** The values of a Via or Contact header, split at top-level commas, onto msg.vias or msg.contacts. */
+function addListValues(text: string, h: SipHeader, msg: SipMessage): void {
+  if (h.canonical === 'contact' && h.value === '*') {
+    msg.contactStar = true;
+    return;
+  }
+  const { offset, length } = h.valueSpan;
+  const via = h.canonical === 'via';
+  forEachTopLevel(text, offset, offset + length, 0x2c, (s, e) => {
+    if (via) {
+      const value = parseVia(text, s, e, msg.defects);
+      if (value) msg.vias.push(value);
+    } else {
+      const contact = parseNameAddr(text, s, e, msg.defects);
+      if (contact) msg.contacts.push(contact);
+    }
+  });
+}
+
 function parseViews(text: string, msg: SipMessage): void {
   const defects = msg.defects;
   // The first of each header a message must not repeat (a second one is reported, not used).
@@ -350,32 +383,28 @@ function parseViews(text: string, msg: SipMessage): void {
   let contentLength: SipHeader | undefined;
   let contentType: SipHeader | undefined;
   let expires: SipHeader | undefined;
-  const single = (known: SipHeader | undefined, h: SipHeader): SipHeader => {
-    if (known === undefined) return h;
-    addDefect(defects, h.span.offset, 'duplicate-header', `second ${h.canonical} header; the first one is used`);
-    return known;
-  };
   for (const h of msg.headers) {
     switch (h.canonical) {
-      case 'call-id': callId = single(callId, h); break;
-      case 'cseq': cseq = single(cseq, h); break;
-      case 'from': from = single(from, h); break;
-      case 'to': to = single(to, h); break;
-      case 'content-length': contentLength = single(contentLength, h); break;
-      case 'content-type': contentType = single(contentType, h); break;
-      case 'expires': expires = single(expires, h); break;
+      case 'call-id': callId = single(callId, h, defects); break;
+      case 'cseq': cseq = single(cseq, h, defects); break;
+      case 'from': from = single(from, h, defects); break;
+      case 'to': to = single(to, h, defects); break;
+      case 'content-length': contentLength = single(contentLength, h, defects); break;
+      case 'content-type': contentType = single(contentType, h, defects); break;
+      case 'expires': expires = single(expires, h, defects); break;
     }
   }
-  const nameAddr = (h: SipHeader | undefined): NameAddr | undefined => h && parseNameAddr(text, h.valueSpan.offset, h.valueSpan.offset + h.valueSpan.length, defects);
 
   if (callId) msg.callId = callId.value;
 
   if (cseq) {
-    const space = cseq.value.search(/\s/);
-    const seq = parseDecimal(space < 0 ? cseq.value : cseq.value.slice(0, space), MAX_UINT32);
-    const method = space < 0 ? '' : cseq.value.slice(space + 1).trim();
+    const value = cseq.value;
+    let space = 0;
+    while (space < value.length && !isLatin1Space(value.charCodeAt(space))) space++;
+    const seq = parseDecimal(space === value.length ? value : value.slice(0, space), MAX_UINT32);
+    const method = space === value.length ? '' : value.slice(space + 1).trim();
     if (seq === undefined || method.length === 0) {
-      addDefect(defects, cseq.valueSpan.offset, 'bad-cseq', `CSeq ${JSON.stringify(cseq.value.slice(0, 60))} is not "number METHOD"`);
+      addDefect(defects, cseq.valueSpan.offset, 'bad-cseq', `CSeq ${JSON.stringify(value.slice(0, 60))} is not "number METHOD"`);
     } else {
       msg.cseq = { seq, method };
       if (msg.kind === 'request' && method !== msg.method) {
@@ -384,26 +413,9 @@ function parseViews(text: string, msg: SipMessage): void {
     }
   }
 
-  msg.from = nameAddr(from);
-  msg.to = nameAddr(to);
-
-  for (const h of msg.headers) {
-    if (h.canonical !== 'via' && h.canonical !== 'contact') continue;
-    if (h.canonical === 'contact' && h.value === '*') {
-      msg.contactStar = true;
-      continue;
-    }
-    const parts = splitTopLevel(text, h.valueSpan.offset, h.valueSpan.offset + h.valueSpan.length, 0x2c);
-    for (const [s, e] of parts) {
-      if (h.canonical === 'via') {
-        const via = parseVia(text, s, e, defects);
-        if (via) msg.vias.push(via);
-      } else {
-        const contact = parseNameAddr(text, s, e, defects);
-        if (contact) msg.contacts.push(contact);
-      }
-    }
-  }
+  msg.from = from && nameAddrOf(text, from, defects);
+  msg.to = to && nameAddrOf(text, to, defects);
+  for (const h of msg.headers) if (h.canonical === 'via' || h.canonical === 'contact') addListValues(text, h, msg);
 
   if (expires) {
     msg.expires = parseDecimal(expires.value, MAX_UINT32);

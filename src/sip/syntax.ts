@@ -16,10 +16,15 @@ export function skipWs(text: string, pos: number, end: number): number {
   return pos;
 }
 
+/** `end` moved back over trailing whitespace, not before `start`. */
+export function trimEnd(text: string, start: number, end: number): number {
+  while (end > start && isWs(text.charCodeAt(end - 1))) end--;
+  return end;
+}
+
 export function trimRange(text: string, start: number, end: number): Range {
   start = skipWs(text, start, end);
-  while (end > start && isWs(text.charCodeAt(end - 1))) end--;
-  return [start, end];
+  return [start, trimEnd(text, start, end)];
 }
 
 /**
@@ -66,15 +71,19 @@ export function indexOfTopLevel(text: string, ch: number, pos: number, end: numb
   return -1;
 }
 
-/** Split on `sep` outside quoted strings and <...>; trimmed, empty items dropped. */
-export function splitTopLevel(text: string, start: number, end: number, sep: number): Range[] {
-  const out: Range[] = [];
+/**
+ * Calls `visit` with each item of text[start..end) split on `sep` outside quoted strings and
+ * <...>, trimmed, empty items skipped.
+ */
+export function forEachTopLevel(text: string, start: number, end: number, sep: number, visit: (itemStart: number, itemEnd: number) => void): void {
   let itemStart = start;
   for (;;) {
     const at = indexOfTopLevel(text, sep, itemStart, end);
-    const [s, e] = trimRange(text, itemStart, at < 0 ? end : at);
-    if (e > s) out.push([s, e]);
-    if (at < 0) return out;
+    const itemEnd = at < 0 ? end : at;
+    const s = skipWs(text, itemStart, itemEnd);
+    const e = trimEnd(text, s, itemEnd);
+    if (e > s) visit(s, e);
+    if (at < 0) return;
     itemStart = at + 1;
   }
 }
@@ -98,7 +107,9 @@ export function parseParams(text: string, start: number, end: number): Readonly<
     while (ne > s && isWs(text.charCodeAt(ne - 1))) ne--;
     if (ne > s) {
       const name = text.slice(s, ne).toLowerCase();
-      if (!Object.hasOwn(params, name)) {
+      // A record inherits nothing (emptyRecord) and holds no undefined: the keyed load is what
+      // Object.hasOwn answers, at a small part of its cost here.
+      if (params[name] === undefined) {
         if (nameEnd === itemEnd) {
           params[name] = null;
         } else {

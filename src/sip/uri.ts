@@ -3,9 +3,9 @@
  * host:port keep their byte spans in SipMessage.raw (the host:port span is what an ALG rewrites).
  */
 import { isIPv6 } from 'node:net';
-import type { MessageDefect, NameAddr, SipUri } from './types.js';
+import type { ByteSpan, MessageDefect, NameAddr, SipUri } from './types.js';
 import { isSchemeByte, isSchemeStart } from './detect.js';
-import { NO_PARAMS, emptyRecord, indexIn, indexOfTopLevel, parseDecimal, parseParams, skipQuoted, skipWs, trimRange, unquote } from './syntax.js';
+import { NO_PARAMS, emptyRecord, indexIn, indexOfTopLevel, parseDecimal, parseParams, skipQuoted, skipWs, trimEnd, trimRange, unquote } from './syntax.js';
 
 export function addDefect(defects: MessageDefect[], offset: number, code: string, message: string): void {
   defects.push({ offset, code, message });
@@ -31,27 +31,61 @@ function isScheme(text: string, start: number, end: number): boolean {
   return true;
 }
 
+/**
+ * A URI as parseUri makes it: its spans are kept as numbers and read as fresh ByteSpan objects
+ * (a message's URIs' span objects were an eighth of the bytes parsing it allocated).
+ */
+class ParsedUri implements SipUri {
+  constructor(
+    readonly scheme: string,
+    readonly user: string | undefined,
+    readonly password: string | undefined,
+    readonly host: string,
+    readonly port: number | undefined,
+    readonly params: Record<string, string | null>,
+    readonly headers: Record<string, string>,
+    readonly text: string,
+    /** Where text starts in the message (text is the span's bytes). */
+    private readonly offset: number,
+    private readonly hostPortOffset: number,
+    private readonly hostPortLength: number,
+  ) {}
+
+  get span(): ByteSpan {
+    return { offset: this.offset, length: this.text.length };
+  }
+
+  get hostPortSpan(): ByteSpan {
+    return { offset: this.hostPortOffset, length: this.hostPortLength };
+  }
+}
+
+/** The lower-cased scheme in text[start..end): the usual ones without making a new string. */
+function schemeOf(text: string, start: number, end: number): string {
+  if (end - start === 3 && text.startsWith('sip', start)) return 'sip';
+  if (end - start === 4 && text.startsWith('sips', start)) return 'sips';
+  return text.slice(start, end).toLowerCase();
+}
+
 /** Parse the URI written in text[start..end). undefined (with a defect) when it has no scheme. */
 export function parseUri(text: string, start: number, end: number, defects: MessageDefect[]): SipUri | undefined {
-  [start, end] = trimRange(text, start, end);
+  // Trimmed in place, not with trimRange: its pair was one more allocation for every URI.
+  start = skipWs(text, start, end);
+  end = trimEnd(text, start, end);
   const colon = indexIn(text, ':', start, end);
   const uriText = text.slice(start, end);
   if (colon < 0 || !isScheme(text, start, colon)) {
     addDefect(defects, start, 'bad-uri', `URI without a scheme: ${JSON.stringify(uriText.slice(0, 80))}`);
     return undefined;
   }
-  const scheme = text.slice(start, colon).toLowerCase();
-  const span = { offset: start, length: end - start };
+  const scheme = schemeOf(text, start, colon);
   if (scheme === 'tel') {
     // tel:+1-201-555-0123;phone-context=... has no host; the number is kept as the user part.
     const semi = indexOfAny(text, colon + 1, end, SEMICOLON);
-    return {
-      scheme, user: text.slice(colon + 1, semi), host: '', params: parseParams(text, semi, end), headers: NO_PARAMS,
-      text: uriText, span, hostPortSpan: { offset: semi, length: 0 },
-    };
+    return new ParsedUri(scheme, text.slice(colon + 1, semi), undefined, '', undefined, parseParams(text, semi, end), NO_PARAMS, uriText, start, semi, 0);
   }
   if (scheme !== 'sip' && scheme !== 'sips') {
-    return { scheme, host: '', params: NO_PARAMS, headers: NO_PARAMS, text: uriText, span, hostPortSpan: { offset: end, length: 0 } };
+    return new ParsedUri(scheme, undefined, undefined, '', undefined, NO_PARAMS, NO_PARAMS, uriText, start, end, 0);
   }
 
   // The user part may contain ';' and '?' (RFC 3261 25.1), so userinfo ends at the first '@'.
@@ -115,10 +149,7 @@ export function parseUri(text: string, start: number, end: number, defects: Mess
       if (name.length > 0 && !Object.hasOwn(headers, name)) headers[name] = eq < 0 ? '' : pair.slice(eq + 1);
     }
   }
-  return {
-    scheme, user, password, host, port, params, headers, text: uriText, span,
-    hostPortSpan: { offset: hostStart, length: hostPortEnd - hostStart },
-  };
+  return new ParsedUri(scheme, user, password, host, port, params, headers, uriText, start, hostStart, hostPortEnd - hostStart);
 }
 
 /**
@@ -127,7 +158,8 @@ export function parseUri(text: string, start: number, end: number, defects: Mess
  * (RFC 3261 20.10).
  */
 export function parseNameAddr(text: string, start: number, end: number, defects: MessageDefect[]): NameAddr | undefined {
-  [start, end] = trimRange(text, start, end);
+  start = skipWs(text, start, end);
+  end = trimEnd(text, start, end);
   const span = { offset: start, length: end - start };
   let displayName: string | undefined;
   let pos = start;
