@@ -44,11 +44,14 @@ export const CONCLUDE_ABOVE_MESSAGES = 10_000;
 /**
  * How far past what was live after the last collection the heap of a large file analysis may grow
  * before it is collected right after a conclusion (V8 alone lets it reach about 4). A conclusion
- * adds about as much heap as was live after the last one, so 1.5 collects at every conclusion
- * where 2.5 collected at every other: peak RSS on sip-heavy.pcap 240 -> 197 MiB, on the pair at
- * 100 % 406-418 -> 326-331 MiB, for about 10 % more CPU time on sip-heavy.pcap.
+ * adds about as much heap as was live after the last one, so 1.5 collects at every conclusion and
+ * 2.5 at every other. Where copies are compared (both sides given), 1.5 took the pair at 100 % from
+ * 406-418 to 326-331 MiB. On one capture it costs more than it saves: on sip-heavy.pcap, 2.5 against
+ * 1.5 took 19.4-20.0 s and 25.3-25.9 s of CPU against 19.9-23.5 s and 27.3-32.6 s, at 223-228
+ * against 177-185 MiB peak RSS (three interleaved rounds).
  */
-export const HEAP_GROWTH_BETWEEN_COLLECTIONS = 1.5;
+export const HEAP_GROWTH_BETWEEN_COLLECTIONS = 2.5;
+export const HEAP_GROWTH_BETWEEN_COLLECTIONS_COMPARING_COPIES = 1.5;
 
 /**
  * Dialog settings for reading files (analyzeCaptures): a finished dialog (an accepted registration
@@ -198,8 +201,8 @@ export class AnalysisSession {
   private readonly concludeAbove: number;
   /** CONCLUDE_GROWTH or CONCLUDE_GROWTH_COMPARING_COPIES. */
   private readonly concludeGrowth: number;
-  /** Collects right after a conclusion once the heap has grown enough since the last (see HeapTrimmer). */
-  private readonly heap = new HeapTrimmer(HEAP_GROWTH_BETWEEN_COLLECTIONS);
+  /** Collects right after a conclusion once the heap has grown enough since the last (see HeapTrimmer, HEAP_GROWTH_BETWEEN_COLLECTIONS). */
+  private readonly heap: HeapTrimmer;
 
   constructor(
     private readonly sides: SideAssignment,
@@ -213,6 +216,7 @@ export class AnalysisSession {
     const comparing = comparesCopies(sides);
     keepParsedViews(comparing ? VIEWS_KEPT_FOR_COPIES : undefined);
     this.concludeGrowth = comparing ? CONCLUDE_GROWTH_COMPARING_COPIES : CONCLUDE_GROWTH;
+    this.heap = new HeapTrimmer(comparing ? HEAP_GROWTH_BETWEEN_COLLECTIONS_COMPARING_COPIES : HEAP_GROWTH_BETWEEN_COLLECTIONS);
     this.concludeAt = this.concludeAbove;
     this.dialogs = new DialogTracker(dialogConfig);
     this.framer = new SipFramer({
@@ -389,8 +393,9 @@ export class AnalysisSession {
    * (CONCLUDE_ABOVE_MESSAGES unless the constructor was given another), and again whenever it
    * holds concludeGrowth times as many as the last conclusion left, concludes what finished a
    * while ago in capture time (ageOut at the latest timestamp read), so memory follows the dialogs
-   * open at a time, not the size of the capture. Then, when the heap has grown enough, collects garbage: just after a
-   * conclusion is when least of it is live (see HeapTrimmer). Smaller captures are never touched.
+   * open at a time, not the size of the capture. Then, when the heap has grown enough, collects
+   * garbage: just after a conclusion is when least of it is live (see HeapTrimmer). Smaller
+   * captures are never touched.
    */
   concludeIfLarge(): void {
     if (this.messages.size < this.concludeAt || this.lastTs === undefined) return;
