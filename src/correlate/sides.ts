@@ -22,10 +22,36 @@ function timeOf(seconds: { sec: number; nsec: number }): number {
   return seconds.sec + seconds.nsec / 1e9;
 }
 
+/** Addresses of one kind, with the first three in sort order kept as they arrive. */
+class AddressSet {
+  readonly all = new Set<string>();
+  /** The first three addresses in sort order: worked out once per address, not per listing. */
+  readonly #lowest: string[] = [];
+
+  add(address: string): void {
+    this.all.add(address);
+    const lowest = this.#lowest;
+    if (lowest.length === 3 && address >= lowest[2]!) return;
+    lowest.push(address);
+    lowest.sort();
+    if (lowest.length > 3) lowest.pop();
+  }
+
+  get size(): number {
+    return this.all.size;
+  }
+
+  /** The first three addresses in sort order, and how many more. */
+  listed(): string {
+    const first = this.#lowest.join(', ');
+    return this.all.size > 3 ? `${first} and ${this.all.size - 3} more` : first;
+  }
+}
+
 /** The packet addresses a capture point's SIP travelled between, as far as they tell its side. */
 export class AddressProfile {
-  readonly hidden = new Set<string>();
-  readonly public = new Set<string>();
+  readonly hidden = new AddressSet();
+  readonly public = new AddressSet();
 
   /** Notes the packet source and destination of one message. */
   addMessage(msg: SipMessage): void {
@@ -34,7 +60,7 @@ export class AddressProfile {
   }
 
   #add(ip: string): void {
-    if (this.hidden.has(ip) || this.public.has(ip)) return;
+    if (this.hidden.all.has(ip) || this.public.all.has(ip)) return;
     if (isNatHidden(ip)) this.hidden.add(ip);
     else if (isPublic(ip)) this.public.add(ip);
   }
@@ -45,18 +71,6 @@ function addressProfile(point: PointMessages): AddressProfile {
   const profile = new AddressProfile();
   for (const msg of point.messages) profile.addMessage(msg);
   return profile;
-}
-
-/** The first three addresses in sort order, and how many more: one pass, however many there are. */
-function listed(addresses: Set<string>): string {
-  const first: string[] = [];
-  for (const address of addresses) {
-    if (first.length === 3 && address >= first[2]!) continue;
-    first.push(address);
-    first.sort();
-    if (first.length > 3) first.pop();
-  }
-  return addresses.size > 3 ? `${first.join(', ')} and ${addresses.size - 3} more` : first.join(', ');
 }
 
 export function assignSides(points: PointMessages[], assignment: SideAssignment): CapturePointInfo[] {
@@ -97,7 +111,7 @@ export function assignSides(points: PointMessages[], assignment: SideAssignment)
         ...base,
         side: 'inside',
         sideSource: 'inferred',
-        sideReason: `inferred: SIP packets between private ${listed(profile.hidden)} and public ${listed(profile.public)} (the LAN side of a NAT)`,
+        sideReason: `inferred: SIP packets between private ${profile.hidden.listed()} and public ${profile.public.listed()} (the LAN side of a NAT)`,
       };
     }
     if (profile.hidden.size === 0 && profile.public.size > 0) {
@@ -105,11 +119,11 @@ export function assignSides(points: PointMessages[], assignment: SideAssignment)
         ...base,
         side: 'outside',
         sideSource: 'inferred',
-        sideReason: `inferred: SIP packets only between public addresses (${listed(profile.public)})`,
+        sideReason: `inferred: SIP packets only between public addresses (${profile.public.listed()})`,
       };
     }
     const reason = profile.hidden.size > 0
-      ? `SIP packets only between private addresses (${listed(profile.hidden)}): a LAN, or both ends behind the same NAT`
+      ? `SIP packets only between private addresses (${profile.hidden.listed()}): a LAN, or both ends behind the same NAT`
       : 'SIP packets only between loopback or unclassifiable addresses';
     return { ...base, side: 'unknown', sideSource: 'unknown', sideReason: `not inferred: ${reason}` };
   });

@@ -41,6 +41,13 @@ describe('sides', () => {
     expect(result.points[0]!.sideSource).toBe('user-file');
   });
 
+  it('names the first three addresses in sort order, whatever order they came in, and counts the rest', () => {
+    const w = new TwoPoints();
+    const phones = ['192.168.10.9', '192.168.10.30', '192.168.10.2', '192.168.10.5', '192.168.10.12'];
+    const result = run(phones.map((host, i) => w.at(INSIDE, invite(host), `${host}:5060`, PROVIDER, i)), []);
+    expect(result.points[0]!.sideReason).toContain('private 192.168.10.12, 192.168.10.2, 192.168.10.30 and 2 more and public 203.0.113.10');
+  });
+
   it('leaves a LAN-only capture point unknown', () => {
     const w = new TwoPoints();
     const result = run([w.at(INSIDE, invite('192.168.10.2'), PHONE, '192.168.10.20:5060', 0)], []);
