@@ -152,6 +152,21 @@ export function parseUri(text: string, start: number, end: number, defects: Mess
   return new ParsedUri(scheme, user, password, host, port, params, headers, uriText, start, hostStart, hostPortEnd - hostStart);
 }
 
+/** A name-addr or addr-spec as parseNameAddr makes it: its span kept as numbers, read as a fresh ByteSpan. */
+class ParsedNameAddr implements NameAddr {
+  constructor(
+    readonly displayName: string | undefined,
+    readonly uri: SipUri,
+    readonly params: Record<string, string | null>,
+    private readonly offset: number,
+    private readonly length: number,
+  ) {}
+
+  get span(): ByteSpan {
+    return { offset: this.offset, length: this.length };
+  }
+}
+
 /**
  * name-addr ("Bob" <sip:bob@host>;tag=x, Bob <sip:...>) or addr-spec (sip:bob@host;tag=x) in
  * text[start..end). In the addr-spec form everything after the first ';' is a header parameter
@@ -160,7 +175,6 @@ export function parseUri(text: string, start: number, end: number, defects: Mess
 export function parseNameAddr(text: string, start: number, end: number, defects: MessageDefect[]): NameAddr | undefined {
   start = skipWs(text, start, end);
   end = trimEnd(text, start, end);
-  const span = { offset: start, length: end - start };
   let displayName: string | undefined;
   let pos = start;
   if (text.charCodeAt(pos) === 0x22) {
@@ -192,7 +206,7 @@ export function parseNameAddr(text: string, start: number, end: number, defects:
       return undefined;
     }
     const uri = parseUri(text, lt + 1, gt, defects);
-    return uri && { displayName, uri, params: parseParams(text, gt + 1, end), span };
+    return uri && new ParsedNameAddr(displayName, uri, parseParams(text, gt + 1, end), start, end - start);
   }
   if (displayName !== undefined) {
     addDefect(defects, pos, 'bad-name-addr', `display name without <URI> in ${JSON.stringify(text.slice(start, Math.min(end, start + 80)))}`);
@@ -200,7 +214,7 @@ export function parseNameAddr(text: string, start: number, end: number, defects:
   }
   const uriEnd = semi < 0 ? end : semi;
   const uri = parseUri(text, pos, uriEnd, defects);
-  return uri && { uri, params: parseParams(text, uriEnd, end), span };
+  return uri && new ParsedNameAddr(undefined, uri, parseParams(text, uriEnd, end), start, end - start);
 }
 
 /**

@@ -2,7 +2,7 @@
  * Via values (RFC 3261 20.42, rport RFC 3581): sent-protocol, sent-by and the parameters NAT
  * traversal cares about, with the span of sent-by (host and port) that an ALG rewrites.
  */
-import type { MessageDefect, ViaValue } from './types.js';
+import type { ByteSpan, MessageDefect, ViaValue } from './types.js';
 import { addDefect, unbracketedIpv6 } from './uri.js';
 import { indexIn, indexOfTopLevel, isWs, parseDecimal, parseParams, skipWs, unquote } from './syntax.js';
 
@@ -15,34 +15,96 @@ function tokenEnd(text: string, pos: number, end: number): number {
   return pos;
 }
 
+/**
+ * A Via value as parseVia makes it: one shape for every Via (the optional parameters are fields
+ * left undefined), its spans kept as numbers and read as fresh ByteSpan objects.
+ */
+class ParsedVia implements ViaValue {
+  branch?: string;
+  received?: string;
+  rport?: number | null;
+  maddr?: string;
+
+  constructor(
+    readonly protocol: string,
+    readonly transport: string,
+    readonly host: string,
+    readonly port: number | undefined,
+    readonly params: Record<string, string | null>,
+    private readonly offset: number,
+    private readonly length: number,
+    private readonly hostPortOffset: number,
+    private readonly hostPortLength: number,
+  ) {
+    this.branch = undefined;
+    this.received = undefined;
+    this.rport = undefined;
+    this.maddr = undefined;
+  }
+
+  get span(): ByteSpan {
+    return { offset: this.offset, length: this.length };
+  }
+
+  get hostPortSpan(): ByteSpan {
+    return { offset: this.hostPortOffset, length: this.hostPortLength };
+  }
+}
+
+/** The sent-protocols nearly every Via carries, as written without spaces: taken as they are. */
+const USUAL_PROTOCOLS = ['SIP/2.0/UDP', 'SIP/2.0/TCP', 'SIP/2.0/TLS', 'SIP/2.0/WSS', 'SIP/2.0/WS', 'SIP/2.0/SCTP'].map((protocol) => ({
+  protocol,
+  transport: protocol.slice('SIP/2.0/'.length),
+}));
+
+function usualProtocol(text: string, pos: number, end: number): { protocol: string; transport: string } | undefined {
+  if (!text.startsWith('SIP/2.0/', pos)) return undefined;
+  for (const usual of USUAL_PROTOCOLS) {
+    const after = pos + usual.protocol.length;
+    if (after <= end && text.startsWith(usual.protocol, pos) && (after === end || tokenEnd(text, after, end) === after)) return usual;
+  }
+  return undefined;
+}
+
+function badVia(text: string, start: number, end: number, at: number, why: string, defects: MessageDefect[]): undefined {
+  addDefect(defects, at, 'bad-via', `${why} in Via ${JSON.stringify(text.slice(start, Math.min(end, start + 80)))}`);
+  return undefined;
+}
+
 /** One Via value in text[start..end) (already split from its neighbours at commas). */
 export function parseVia(text: string, start: number, end: number, defects: MessageDefect[]): ViaValue | undefined {
-  const bad = (at: number, why: string) => {
-    addDefect(defects, at, 'bad-via', `${why} in Via ${JSON.stringify(text.slice(start, Math.min(end, start + 80)))}`);
-    return undefined;
-  };
   // sent-protocol: name SLASH version SLASH transport, whitespace allowed around the slashes.
-  const parts: string[] = [];
-  let pos = start;
-  for (let k = 0; k < 3; k++) {
-    pos = skipWs(text, pos, end);
-    const e = tokenEnd(text, pos, end);
-    if (e === pos) return bad(pos, 'missing sent-protocol');
-    parts.push(text.slice(pos, e));
-    pos = skipWs(text, e, end);
-    if (k < 2) {
-      if (text.charCodeAt(pos) !== 0x2f) return bad(pos, 'malformed sent-protocol');
-      pos++;
+  let pos = skipWs(text, start, end);
+  let protocol: string;
+  let transport: string;
+  const usual = usualProtocol(text, pos, end);
+  if (usual !== undefined) {
+    ({ protocol, transport } = usual);
+    pos += protocol.length;
+  } else {
+    const parts: string[] = [];
+    for (let k = 0; k < 3; k++) {
+      pos = skipWs(text, pos, end);
+      const e = tokenEnd(text, pos, end);
+      if (e === pos) return badVia(text, start, end, pos, 'missing sent-protocol', defects);
+      parts.push(text.slice(pos, e));
+      pos = skipWs(text, e, end);
+      if (k < 2) {
+        if (text.charCodeAt(pos) !== 0x2f) return badVia(text, start, end, pos, 'malformed sent-protocol', defects);
+        pos++;
+      }
     }
+    protocol = `${parts[0]}/${parts[1]}/${parts[2]}`;
+    transport = parts[2]!;
   }
-  const [name, version, transport] = parts;
+  pos = skipWs(text, pos, end);
 
   const hostStart = pos;
   let host: string;
   let hostEnd: number;
   if (text.charCodeAt(pos) === 0x5b) {
     const close = indexIn(text, ']', pos, end);
-    if (close < 0) return bad(pos, 'unterminated IPv6 reference');
+    if (close < 0) return badVia(text, start, end, pos, 'unterminated IPv6 reference', defects);
     host = text.slice(pos + 1, close);
     hostEnd = close + 1;
   } else {
@@ -57,7 +119,7 @@ export function parseVia(text: string, start: number, end: number, defects: Mess
       hostEnd = pos + host.length;
     }
   }
-  if (host.length === 0) return bad(pos, 'missing sent-by host');
+  if (host.length === 0) return badVia(text, start, end, pos, 'missing sent-by host', defects);
 
   let port: number | undefined;
   let hostPortEnd = hostEnd;
@@ -79,15 +141,7 @@ export function parseVia(text: string, start: number, end: number, defects: Mess
   }
   const params = semi < 0 ? parseParams(text, end, end) : parseParams(text, semi, end);
 
-  const via: ViaValue = {
-    protocol: `${name}/${version}/${transport}`,
-    transport,
-    host,
-    port,
-    params,
-    span: { offset: start, length: end - start },
-    hostPortSpan: { offset: hostStart, length: hostPortEnd - hostStart },
-  };
+  const via = new ParsedVia(protocol, transport, host, port, params, start, end - start, hostStart, hostPortEnd - hostStart);
   if (params.branch != null) via.branch = params.branch;
   if (params.received != null) via.received = unquote(params.received);
   if (params.maddr != null) via.maddr = params.maddr;
