@@ -183,7 +183,8 @@ export function parseNameAddr(text: string, start: number, end: number, defects:
     pos = skipWs(text, close, end);
   }
   let lt = text.charCodeAt(pos) === 0x3c ? pos : displayName === undefined ? indexOfTopLevel(text, 0x3c, pos, end) : -1;
-  let semi = indexOfTopLevel(text, 0x3b, pos, end);
+  // A "<" right here opens the URI whatever follows: no ';' can come before it.
+  let semi = lt === pos ? -1 : indexOfTopLevel(text, 0x3b, pos, end);
   if (lt < 0 && displayName === undefined && text.charCodeAt(pos) !== 0x22) {
     // Stray quotes in a token display name (\"arik\" <sip:...>) hide the "<" from the quote-aware
     // search; a "<...>" after them is still the URI.
