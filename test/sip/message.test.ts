@@ -132,6 +132,17 @@ l: 0
     expect(msg.contacts[0].uri.host).toBe('10.0.0.1');
   });
 
+  it('names written the usual way, and names that only look like them, get the same canonical names', () => {
+    const msg = parse('OPTIONS sip:x SIP/2.0\r\nCall-Id: abc\r\nVias: 1\r\nVi: 2\r\nFr@m: 3\r\nFrom : <sip:a@b>;tag=f\r\nv: SIP/2.0/UDP h\r\n\r\n');
+    expect(msg.headers.map((h) => [h.name, h.canonical])).toEqual([
+      ['Call-Id', 'call-id'], ['Vias', 'vias'], ['Vi', 'vi'], ['Fr@m', 'fr@m'], ['From', 'from'], ['v', 'via'],
+    ]);
+    // A name the length of a usual one is still checked when it is not one.
+    expect(codes(msg)).toEqual(['bad-header-name']);
+    expect(msg.defects[0]!.offset).toBe(msg.headers[3]!.span.offset + 2);
+    expect(msg.from!.params.tag).toBe('f');
+  });
+
   it('names are case-insensitive and kept as written', () => {
     const msg = parse('OPTIONS sip:x SIP/2.0\r\nCALL-id: abc\r\nvIa: SIP/2.0/UDP h\r\n\r\n');
     expect(msg.headers.map((h) => [h.name, h.canonical])).toEqual([['CALL-id', 'call-id'], ['vIa', 'via']]);
@@ -232,6 +243,17 @@ describe('parseSipMessage: Via details', () => {
     const m = parse('OPTIONS sip:x SIP/2.0\r\nVia: SIP / 2.0 / TLS  host.example : 5061 ; branch = z9hG4bKx ; received=1.2.3.4\r\n\r\n');
     expect(m.vias[0]).toMatchObject({ protocol: 'SIP/2.0/TLS', transport: 'TLS', host: 'host.example', port: 5061, branch: 'z9hG4bKx', received: '1.2.3.4' });
     expect(at(m.raw, m.vias[0].hostPortSpan)).toBe('host.example : 5061');
+  });
+
+  it('sent-protocols: the usual ones as written, the rest from their parts', () => {
+    const m = parse(
+      'OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/WSS a, SIP/2.0/WS b, SIP/2.0/UDPX c, sip/2.0/udp d, SIP/2.0/TCP;branch=z9hG4bKe\r\n\r\n',
+    );
+    expect(m.vias.map((v) => [v.protocol, v.transport, v.host])).toEqual([
+      ['SIP/2.0/WSS', 'WSS', 'a'], ['SIP/2.0/WS', 'WS', 'b'], ['SIP/2.0/UDPX', 'UDPX', 'c'], ['sip/2.0/udp', 'udp', 'd'],
+    ]);
+    // No sent-by after a usual protocol is the same defect as after any other.
+    expect(codes(m)).toEqual(['bad-via']);
   });
 
   it('a broken Via is a defect and the others survive', () => {
