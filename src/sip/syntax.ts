@@ -89,6 +89,22 @@ export function forEachTopLevel(text: string, start: number, end: number, sep: n
 }
 
 /**
+ * Parameter names nearly every message writes, lower-case as written, by length: taken as they
+ * are rather than cut and lower-cased again. Being constants they are also property keys V8 has
+ * already internalized, where a freshly cut name is looked up in its string table at every store.
+ */
+const USUAL_PARAM_NAMES: string[][] = [];
+for (const name of ['tag', 'branch', 'rport', 'received', 'transport', 'lr', 'expires', 'q', 'user', 'maddr', 'ttl', 'ob', 'reg-id', '+sip.instance']) {
+  (USUAL_PARAM_NAMES[name.length] ??= []).push(name);
+}
+
+function usualParamName(text: string, start: number, end: number): string | undefined {
+  const candidates = USUAL_PARAM_NAMES[end - start];
+  if (candidates !== undefined) for (const name of candidates) if (text.startsWith(name, start)) return name;
+  return undefined;
+}
+
+/**
  * ";name[=value]" parameters in [start, end) (the range starts at or before the first ';').
  * Names are lower-cased (they are case-insensitive); values are kept as written, quotes included.
  * The first occurrence of a name wins.
@@ -106,7 +122,7 @@ export function parseParams(text: string, start: number, end: number): Readonly<
     let ne = nameEnd;
     while (ne > s && isWs(text.charCodeAt(ne - 1))) ne--;
     if (ne > s) {
-      const name = text.slice(s, ne).toLowerCase();
+      const name = usualParamName(text, s, ne) ?? text.slice(s, ne).toLowerCase();
       // A record inherits nothing (emptyRecord) and holds no undefined: the keyed load is what
       // Object.hasOwn answers, at a small part of its cost here.
       if (params[name] === undefined) {

@@ -51,6 +51,11 @@ describe('parseUri', () => {
     expect(parsed).toMatchObject({ scheme: 'sip', user: 'Bob', host: 'Example.COM', params: { transport: 'UDP' } });
   });
 
+  it('parameter names read the same whether usual, written in capitals, or only starting like a usual one', () => {
+    const { parsed } = uri('sip:h;LR;tagx=1;Tag=2;tag=3;ttl;tt=4');
+    expect(Object.entries(parsed!.params)).toEqual([['lr', null], ['tagx', '1'], ['tag', '2'], ['ttl', null], ['tt', '4']]);
+  });
+
   it('reports a bad port and keeps the rest', () => {
     const { parsed, defects } = uri('sip:bob@host:99999');
     expect(parsed).toMatchObject({ host: 'host', port: undefined });
