@@ -4,7 +4,7 @@
 import type { ByteSpan, MessageDefect, SipHeader, SipMessage } from './types.js';
 import { isTokenChar } from './detect.js';
 import { addDefect } from './uri.js';
-import { forEachTopLevel, indexIn, parseDecimal } from './syntax.js';
+import { UsualStrings, forEachTopLevel, indexIn, parseDecimal } from './syntax.js';
 
 /** RFC 3261 7.3.3 and later RFCs' compact header names. */
 const COMPACT_FORMS: Record<string, string> = {
@@ -40,25 +40,19 @@ export function canonicalHeaderName(name: string): string {
 }
 
 /**
- * Header names as agents usually write them, by length, with their canonical names: a name found
- * here is taken as it is, not cut from the text, checked and lower-cased again in every message.
+ * Header names as agents usually write them, with their canonical names: a name found here is
+ * taken as it is, not cut from the text, checked and lower-cased again in every message.
  */
-const USUAL_NAMES_BY_LENGTH: { written: string; canonical: string }[][] = [];
-for (const written of [
-  'Via', 'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Max-Forwards', 'Content-Type', 'Content-Length', 'Expires',
-  'User-Agent', 'Server', 'Allow', 'Supported', 'Require', 'Record-Route', 'Route', 'Authorization', 'WWW-Authenticate',
-  'Proxy-Authenticate', 'Proxy-Authorization', 'Accept', 'Event', 'Subscription-State', 'Allow-Events', 'Session-Expires',
-  'Min-SE', 'Date', 'Reason', 'P-Asserted-Identity', 'Call-Id', 'Content-length',
-  ...Object.keys(COMPACT_FORMS),
-]) {
-  (USUAL_NAMES_BY_LENGTH[written.length] ??= []).push({ written, canonical: canonicalHeaderName(written) });
-}
-
-function usualName(text: string, start: number, end: number): { written: string; canonical: string } | undefined {
-  const candidates = USUAL_NAMES_BY_LENGTH[end - start];
-  if (candidates !== undefined) for (const usual of candidates) if (text.startsWith(usual.written, start)) return usual;
-  return undefined;
-}
+const CANONICAL_OF_USUAL = new Map(
+  [
+    'Via', 'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Max-Forwards', 'Content-Type', 'Content-Length', 'Expires',
+    'User-Agent', 'Server', 'Allow', 'Supported', 'Require', 'Record-Route', 'Route', 'Authorization', 'WWW-Authenticate',
+    'Proxy-Authenticate', 'Proxy-Authorization', 'Accept', 'Event', 'Subscription-State', 'Allow-Events', 'Session-Expires',
+    'Min-SE', 'Date', 'Reason', 'P-Asserted-Identity', 'Call-Id', 'Content-length',
+    ...Object.keys(COMPACT_FORMS),
+  ].map((written) => [written, canonicalHeaderName(written)]),
+);
+const USUAL_NAMES = new UsualStrings(CANONICAL_OF_USUAL.keys());
 
 /**
  * A header as parseHeaderLines makes it: its spans are kept as numbers and read as fresh ByteSpan
@@ -147,8 +141,8 @@ function headerFromLines(text: string, start: number, end: number, folded: boole
     addDefect(defects, start, 'header-without-name', 'header line starting with a colon was ignored');
     return undefined;
   }
-  const usual = usualName(text, start, nameEnd);
-  const name = usual !== undefined ? usual.written : text.slice(start, nameEnd);
+  const usual = USUAL_NAMES.at(text, start, nameEnd);
+  const name = usual ?? text.slice(start, nameEnd);
   for (let i = start; usual === undefined && i < nameEnd; i++) {
     if (!isTokenChar(text.charCodeAt(i))) {
       addDefect(defects, i, 'bad-header-name', `header name ${JSON.stringify(name.slice(0, 60))} has characters not allowed in a token`);
@@ -166,7 +160,7 @@ function headerFromLines(text: string, start: number, end: number, folded: boole
   const written = text.slice(valueStart, valueEnd);
   // A fold (optional whitespace, line end, whitespace) means one space (RFC 3261 7.3.1).
   const value = folded ? written.replace(/[ \t]*\r?\n[ \t]+/g, ' ') : written;
-  return new ParsedHeader(name, usual !== undefined ? usual.canonical : canonicalHeaderName(name), value, index, start, end - start, valueStart, valueEnd - valueStart);
+  return new ParsedHeader(name, usual !== undefined ? CANONICAL_OF_USUAL.get(usual)! : canonicalHeaderName(name), value, index, start, end - start, valueStart, valueEnd - valueStart);
 }
 
 function isValueWs(c: number): boolean {

@@ -89,20 +89,27 @@ export function forEachTopLevel(text: string, start: number, end: number, sep: n
 }
 
 /**
- * Parameter names nearly every message writes, lower-case as written, by length: taken as they
- * are rather than cut and lower-cased again. Being constants they are also property keys V8 has
- * already internalized, where a freshly cut name is looked up in its string table at every store.
+ * Strings found in place in a text, without cutting one out: the header and parameter names nearly
+ * every message writes. What at() returns is the constant itself, so it is also a property key V8
+ * has already internalized (a freshly cut name is looked up in its string table at every store).
  */
-const USUAL_PARAM_NAMES: string[][] = [];
-for (const name of ['tag', 'branch', 'rport', 'received', 'transport', 'lr', 'expires', 'q', 'user', 'maddr', 'ttl', 'ob', 'reg-id', '+sip.instance']) {
-  (USUAL_PARAM_NAMES[name.length] ??= []).push(name);
+export class UsualStrings {
+  readonly #byLength: string[][] = [];
+
+  constructor(strings: Iterable<string>) {
+    for (const s of strings) (this.#byLength[s.length] ??= []).push(s);
+  }
+
+  /** The usual string that text[start..end) is, exactly (same case), if any. */
+  at(text: string, start: number, end: number): string | undefined {
+    const candidates = this.#byLength[end - start];
+    if (candidates !== undefined) for (const s of candidates) if (text.startsWith(s, start)) return s;
+    return undefined;
+  }
 }
 
-function usualParamName(text: string, start: number, end: number): string | undefined {
-  const candidates = USUAL_PARAM_NAMES[end - start];
-  if (candidates !== undefined) for (const name of candidates) if (text.startsWith(name, start)) return name;
-  return undefined;
-}
+/** Parameter names as nearly every message writes them (lower-case). */
+const USUAL_PARAM_NAMES = new UsualStrings(['tag', 'branch', 'rport', 'received', 'transport', 'lr', 'expires', 'q', 'user', 'maddr', 'ttl', 'ob', 'reg-id', '+sip.instance']);
 
 /**
  * ";name[=value]" parameters in [start, end) (the range starts at or before the first ';').
@@ -122,7 +129,7 @@ export function parseParams(text: string, start: number, end: number): Readonly<
     let ne = nameEnd;
     while (ne > s && isWs(text.charCodeAt(ne - 1))) ne--;
     if (ne > s) {
-      const name = usualParamName(text, s, ne) ?? text.slice(s, ne).toLowerCase();
+      const name = USUAL_PARAM_NAMES.at(text, s, ne) ?? text.slice(s, ne).toLowerCase();
       // A record inherits nothing (emptyRecord) and holds no undefined: the keyed load is what
       // Object.hasOwn answers, at a small part of its cost here.
       if (params[name] === undefined) {
