@@ -9,11 +9,12 @@ import { parseContentLength, parseHeaderLines } from './headers.js';
 import { findSdpPart, mediaTypeOf } from './multipart.js';
 import { subOrigin } from './origin.js';
 import { parseSdpText } from './sdp.js';
-import { forEachTopLevel, indexOfTopLevel, parseDecimal, parseParams, trimRange } from './syntax.js';
+import { UsualStrings, forEachTopLevel, indexOfTopLevel, parseDecimal, parseParams, trimRange } from './syntax.js';
 import { addDefect, parseNameAddr, parseUri } from './uri.js';
 import { parseVia } from './via.js';
 
 const MAX_UINT32 = 0xffffffff;
+const SIP_2_0 = 'SIP/2.0';
 
 /** The defects of a message without any (most): one shared list, where each held message had its own. */
 const NO_DEFECTS = Object.freeze([]) as unknown as MessageDefect[];
@@ -175,7 +176,7 @@ class ParsedSipMessage implements SipMessage {
  */
 const COMMON_STRINGS = new Map(
   [
-    'SIP/2.0', ...KNOWN_METHODS, 'OK', 'Trying', 'Ringing', 'Session Progress', 'Unauthorized',
+    SIP_2_0, ...KNOWN_METHODS, 'OK', 'Trying', 'Ringing', 'Session Progress', 'Unauthorized',
     'Proxy Authentication Required', 'Not Found', 'Busy Here', 'Request Terminated', 'application/sdp',
   ].map((s) => [s, s]),
 );
@@ -318,23 +319,27 @@ function parseRaw(raw: Uint8Array, text: string, id: number, origin: SipOrigin, 
   return msg;
 }
 
+/** Start-line words nearly every message writes: taken as constants, not cut from its text. */
+const USUAL_START_WORDS = new UsualStrings([SIP_2_0, ...KNOWN_METHODS]);
+
 function parseStartLine(text: string, end: number, msg: SipMessage): void {
   const firstSpace = text.indexOf(' ');
   if (text.slice(0, 4).toUpperCase() === 'SIP/') {
     msg.kind = 'response';
-    msg.version = text.slice(0, firstSpace);
+    msg.version = USUAL_START_WORDS.at(text, 0, firstSpace) ?? text.slice(0, firstSpace);
     msg.status = Number(text.slice(firstSpace + 1, firstSpace + 4));
     msg.reason = text.slice(firstSpace + 5, end).trim();
     if (msg.status < 100 || msg.status > 699) addDefect(msg.defects, firstSpace + 1, 'bad-status-code', `status code ${msg.status} is outside 100-699`);
   } else {
-    msg.method = text.slice(0, firstSpace);
+    msg.method = USUAL_START_WORDS.at(text, 0, firstSpace) ?? text.slice(0, firstSpace);
     const lastSpace = text.lastIndexOf(' ', end - 1);
-    msg.version = text.slice(lastSpace + 1, end);
+    msg.version = USUAL_START_WORDS.at(text, lastSpace + 1, end) ?? text.slice(lastSpace + 1, end);
     const [us, ue] = trimRange(text, firstSpace + 1, lastSpace);
-    msg.requestUriText = text.slice(us, ue);
     msg.requestUri = parseUri(text, us, ue, msg.defects);
+    // The same text as the URI's own (parseUri trims nothing more from a trimmed range).
+    msg.requestUriText = msg.requestUri?.text ?? text.slice(us, ue);
   }
-  if (msg.version !== 'SIP/2.0') addDefect(msg.defects, msg.kind === 'response' ? 0 : end - msg.version.length, 'unexpected-version', `SIP version is ${JSON.stringify(msg.version)}`);
+  if (msg.version !== SIP_2_0) addDefect(msg.defects, msg.kind === 'response' ? 0 : end - msg.version.length, 'unexpected-version', `SIP version is ${JSON.stringify(msg.version)}`);
 }
 
 /** `h` when it is the first of its kind (`known` undefined), else `known`, with the repeat reported. */
