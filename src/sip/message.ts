@@ -86,7 +86,7 @@ class ParsedSipMessage implements SipMessage {
     if (parsed.reason !== undefined) this.reason = common(parsed.reason);
     if (parsed.declaredContentLength !== undefined) this.declaredContentLength = parsed.declaredContentLength;
     if (parsed.callId !== undefined) this.callId = parsed.callId;
-    if (parsed.cseq !== undefined) this.cseq = { seq: parsed.cseq.seq, method: common(parsed.cseq.method) };
+    if (parsed.cseq !== undefined) this.cseq = parsed.cseq;
     if (parsed.expires !== undefined) this.expires = parsed.expires;
     if (parsed.contentType !== undefined) this.contentType = common(parsed.contentType);
     this.#text = text;
@@ -403,11 +403,16 @@ function parseViews(text: string, msg: SipMessage): void {
   if (callId) msg.callId = callId.value;
 
   if (cseq) {
+    // Read in place, the method as a constant when it is a known one (shared, as the message keeps it).
     const value = cseq.value;
     let space = 0;
     while (space < value.length && !isLatin1Space(value.charCodeAt(space))) space++;
-    const seq = parseDecimal(space === value.length ? value : value.slice(0, space), MAX_UINT32);
-    const method = space === value.length ? '' : value.slice(space + 1).trim();
+    const seq = parseDecimal(value, MAX_UINT32, 0, space);
+    let methodStart = space + 1;
+    let methodEnd = value.length;
+    while (methodStart < methodEnd && isLatin1Space(value.charCodeAt(methodStart))) methodStart++;
+    while (methodEnd > methodStart && isLatin1Space(value.charCodeAt(methodEnd - 1))) methodEnd--;
+    const method = methodStart >= methodEnd ? '' : USUAL_START_WORDS.at(value, methodStart, methodEnd) ?? common(value.slice(methodStart, methodEnd));
     if (seq === undefined || method.length === 0) {
       addDefect(defects, cseq.valueSpan.offset, 'bad-cseq', `CSeq ${JSON.stringify(value.slice(0, 60))} is not "number METHOD"`);
     } else {

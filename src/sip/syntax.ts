@@ -164,11 +164,11 @@ export function emptyRecord<T>(): Record<string, T> {
 /** The parameters (and URI headers) of a value that has none, shared: most URIs have neither. */
 export const NO_PARAMS: Readonly<Record<string, never>> = Object.freeze(emptyRecord<never>());
 
-/** A non-negative decimal integer made only of digits (no sign, no spaces), else undefined. */
-export function parseDecimal(text: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  if (text.length === 0 || text.length > 16) return undefined;
+/** A non-negative decimal integer made only of digits (no sign, no spaces) in text[start..end), else undefined. */
+export function parseDecimal(text: string, max = Number.MAX_SAFE_INTEGER, start = 0, end = text.length): number | undefined {
+  if (end <= start || end - start > 16) return undefined;
   let n = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = start; i < end; i++) {
     const d = text.charCodeAt(i) - 0x30;
     if (d < 0 || d > 9) return undefined;
     n = n * 10 + d;
