@@ -133,9 +133,8 @@ export function parseUri(text: string, start: number, end: number, defects: Mess
   let hostPortEnd = after;
   if (text[after] === ':') {
     hostPortEnd = indexOfAny(text, after + 1, end, SEMICOLON, QUESTION);
-    const portText = text.slice(after + 1, hostPortEnd);
-    port = parseDecimal(portText, 65535);
-    if (port === undefined) addDefect(defects, after + 1, 'bad-port', `port ${JSON.stringify(portText.slice(0, 40))} is not a number 0-65535`);
+    port = parseDecimal(text, 65535, after + 1, hostPortEnd);
+    if (port === undefined) addDefect(defects, after + 1, 'bad-port', `port ${JSON.stringify(text.slice(after + 1, Math.min(hostPortEnd, after + 41)))} is not a number 0-65535`);
   }
 
   const question = indexOfAny(text, hostPortEnd, end, QUESTION);

@@ -127,9 +127,8 @@ export function parseVia(text: string, start: number, end: number, defects: Mess
   if (text.charCodeAt(colon) === 0x3a) {
     const portStart = skipWs(text, colon + 1, end);
     const portEnd = tokenEnd(text, portStart, end);
-    const portText = text.slice(portStart, portEnd);
-    port = parseDecimal(portText, 65535);
-    if (port === undefined) addDefect(defects, portStart, 'bad-port', `Via port ${JSON.stringify(portText.slice(0, 40))} is not a number 0-65535`);
+    port = parseDecimal(text, 65535, portStart, portEnd);
+    if (port === undefined) addDefect(defects, portStart, 'bad-port', `Via port ${JSON.stringify(text.slice(portStart, Math.min(portEnd, portStart + 40)))} is not a number 0-65535`);
     hostPortEnd = portEnd;
   }
 
