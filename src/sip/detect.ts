@@ -205,7 +205,9 @@ export function isKeepaliveByte(b: number): boolean {
  * line starts and where the body starts. Tolerates bare LF line ends. undefined when none yet.
  */
 export function findHeaderEnd(bytes: Uint8Array, from: number, to: number): { blankLineStart: number; bodyStart: number } | undefined {
-  const buf = asBuffer(bytes).subarray(0, to);
+  const whole = asBuffer(bytes);
+  // Bounded to `to` for the searches below; a view of the same bytes is one more object per message.
+  const buf = to === whole.length ? whole : whole.subarray(0, to);
   let lineStart = from;
   for (;;) {
     if (lineStart < to && bytes[lineStart] === LF) return { blankLineStart: lineStart, bodyStart: lineStart + 1 };

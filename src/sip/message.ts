@@ -16,6 +16,9 @@ import { parseVia } from './via.js';
 const MAX_UINT32 = 0xffffffff;
 const SIP_2_0 = 'SIP/2.0';
 
+/** The body of a message without one (most): one shared empty view, not one per message. */
+const NO_BODY: Uint8Array = Buffer.alloc(0);
+
 /** The defects of a message without any (most): one shared list, where each held message had its own. */
 const NO_DEFECTS = Object.freeze([]) as unknown as MessageDefect[];
 
@@ -301,7 +304,7 @@ function parseRaw(raw: Uint8Array, text: string, id: number, origin: SipOrigin, 
     version: '',
     startLineSpan: { offset: 0, length: startLineEnd },
     headers: [],
-    body: raw.subarray(bodyStart),
+    body: bodyStart < raw.length ? raw.subarray(bodyStart) : NO_BODY,
     bodySpan: { offset: bodyStart, length: raw.length - bodyStart },
     raw,
     defects,
