@@ -16,6 +16,21 @@ const IP4_ADDRESS = /^\d{1,3}(\.\d{1,3}){3}(\/\d+){0,2}$/;
 const IP6_ADDRESS = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(\/\d+)?$/;
 const FQDN = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9.])?$/;
 
+/** An SDP line as parseSdpText makes it: its span kept as numbers and read as a fresh ByteSpan. */
+class ParsedSdpLine implements SdpLine {
+  constructor(
+    readonly type: string,
+    readonly value: string,
+    readonly mediaIndex: number,
+    private readonly offset: number,
+    private readonly length: number,
+  ) {}
+
+  get span(): ByteSpan {
+    return { offset: this.offset, length: this.length };
+  }
+}
+
 /** Parse the SDP in raw[span]; all spans and defect offsets are offsets into raw. */
 export function parseSdp(raw: Uint8Array, span: ByteSpan): SdpSession {
   return parseSdpText(latin1(raw), span.offset, span.offset + span.length);
@@ -47,12 +62,7 @@ export function parseSdpText(text: string, start: number, end: number): SdpSessi
       addDefect(defects, lineStart, 'sdp-bad-line', `not an SDP "x=" line: ${JSON.stringify(text.slice(lineStart, Math.min(lineEnd, lineStart + 60)))}`);
       continue;
     }
-    const line: SdpLine = {
-      type,
-      value: text.slice(lineStart + 2, lineEnd),
-      span: { offset: lineStart, length: lineEnd - lineStart },
-      mediaIndex: type === 'm' ? session.media.length : session.media.length - 1,
-    };
+    const line = new ParsedSdpLine(type, text.slice(lineStart + 2, lineEnd), type === 'm' ? session.media.length : session.media.length - 1, lineStart, lineEnd - lineStart);
     session.lines.push(line);
     switch (type) {
       case 'o': {
