@@ -76,14 +76,15 @@ class ParsedSipMessage implements SipMessage {
   constructor(parsed: SipMessage, text: string) {
     this.id = parsed.id;
     this.kind = parsed.kind;
-    this.version = common(parsed.version);
+    // Already the shared constant when usual (USUAL_START_WORDS), as are method and CSeq method.
+    this.version = parsed.version;
     this.#startLineLength = parsed.startLineSpan.length;
     this.#bodyOffset = parsed.bodySpan.offset;
     this.#bodyLength = parsed.bodySpan.length;
     this.defects = parsed.defects.length > 0 ? parsed.defects : NO_DEFECTS;
     this.origin = parsed.origin;
     this.contactStar = parsed.contactStar;
-    if (parsed.method !== undefined) this.method = common(parsed.method);
+    if (parsed.method !== undefined) this.method = parsed.method;
     if (parsed.requestUriText !== undefined) this.requestUriText = parsed.requestUriText;
     if (parsed.status !== undefined) this.status = parsed.status;
     if (parsed.reason !== undefined) this.reason = common(parsed.reason);
@@ -174,12 +175,13 @@ class ParsedSipMessage implements SipMessage {
 }
 
 /**
- * What nearly every message says, kept once: a held message's copies of these were its own, cut
- * from its text (its version alone cost 24 bytes).
+ * Reason phrases and content types nearly every message says, kept once: a held message's copies
+ * of these were its own, cut from its text. (Version and methods are taken as constants while
+ * parsing: USUAL_START_WORDS.)
  */
 const COMMON_STRINGS = new Map(
   [
-    SIP_2_0, ...KNOWN_METHODS, 'OK', 'Trying', 'Ringing', 'Session Progress', 'Unauthorized',
+    'OK', 'Trying', 'Ringing', 'Session Progress', 'Unauthorized',
     'Proxy Authentication Required', 'Not Found', 'Busy Here', 'Request Terminated', 'application/sdp',
   ].map((s) => [s, s]),
 );
@@ -415,7 +417,7 @@ function parseViews(text: string, msg: SipMessage): void {
     let methodEnd = value.length;
     while (methodStart < methodEnd && isLatin1Space(value.charCodeAt(methodStart))) methodStart++;
     while (methodEnd > methodStart && isLatin1Space(value.charCodeAt(methodEnd - 1))) methodEnd--;
-    const method = methodStart >= methodEnd ? '' : USUAL_START_WORDS.at(value, methodStart, methodEnd) ?? common(value.slice(methodStart, methodEnd));
+    const method = methodStart >= methodEnd ? '' : USUAL_START_WORDS.at(value, methodStart, methodEnd) ?? value.slice(methodStart, methodEnd);
     if (seq === undefined || method.length === 0) {
       addDefect(defects, cseq.valueSpan.offset, 'bad-cseq', `CSeq ${JSON.stringify(value.slice(0, 60))} is not "number METHOD"`);
     } else {

@@ -5,7 +5,7 @@
 import { isIPv6 } from 'node:net';
 import type { ByteSpan, MessageDefect, NameAddr, SipUri } from './types.js';
 import { isSchemeByte, isSchemeStart } from './detect.js';
-import { NO_PARAMS, emptyRecord, indexIn, indexOfTopLevel, parseDecimal, parseParams, skipQuoted, skipWs, trimEnd, trimRange, unquote } from './syntax.js';
+import { NO_PARAMS, UsualStrings, emptyRecord, indexIn, indexOfTopLevel, parseDecimal, parseParams, skipQuoted, skipWs, trimEnd, trimRange, unquote } from './syntax.js';
 
 export function addDefect(defects: MessageDefect[], offset: number, code: string, message: string): void {
   defects.push({ offset, code, message });
@@ -60,12 +60,8 @@ class ParsedUri implements SipUri {
   }
 }
 
-/** The lower-cased scheme in text[start..end): the usual ones without making a new string. */
-function schemeOf(text: string, start: number, end: number): string {
-  if (end - start === 3 && text.startsWith('sip', start)) return 'sip';
-  if (end - start === 4 && text.startsWith('sips', start)) return 'sips';
-  return text.slice(start, end).toLowerCase();
-}
+/** The schemes nearly every URI has, as written in lower case: taken as constants. */
+const USUAL_SCHEMES = new UsualStrings(['sip', 'sips', 'tel']);
 
 /** Parse the URI written in text[start..end). undefined (with a defect) when it has no scheme. */
 export function parseUri(text: string, start: number, end: number, defects: MessageDefect[]): SipUri | undefined {
@@ -78,7 +74,7 @@ export function parseUri(text: string, start: number, end: number, defects: Mess
     addDefect(defects, start, 'bad-uri', `URI without a scheme: ${JSON.stringify(uriText.slice(0, 80))}`);
     return undefined;
   }
-  const scheme = schemeOf(text, start, colon);
+  const scheme = USUAL_SCHEMES.at(text, start, colon) ?? text.slice(start, colon).toLowerCase();
   if (scheme === 'tel') {
     // tel:+1-201-555-0123;phone-context=... has no host; the number is kept as the user part.
     const semi = indexOfAny(text, colon + 1, end, SEMICOLON);
