@@ -20,10 +20,10 @@ function tokenEnd(text: string, pos: number, end: number): number {
  * left undefined), its spans kept as numbers and read as fresh ByteSpan objects.
  */
 class ParsedVia implements ViaValue {
-  branch?: string;
-  received?: string;
-  rport?: number | null;
-  maddr?: string;
+  branch?: string = undefined;
+  received?: string = undefined;
+  rport?: number | null = undefined;
+  maddr?: string = undefined;
 
   constructor(
     readonly protocol: string,
@@ -35,12 +35,7 @@ class ParsedVia implements ViaValue {
     private readonly length: number,
     private readonly hostPortOffset: number,
     private readonly hostPortLength: number,
-  ) {
-    this.branch = undefined;
-    this.received = undefined;
-    this.rport = undefined;
-    this.maddr = undefined;
-  }
+  ) {}
 
   get span(): ByteSpan {
     return { offset: this.offset, length: this.length };
