@@ -9,10 +9,9 @@
  * three times (the first warms the page cache); the fastest is printed.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { FILE_HEADER_LENGTH, RECORD_HEADER_LENGTH } from '../src/capture/pcap.js';
 
 const CHUNK_BYTES = 4 << 20;
-const RECORD_HEADER_BYTES = 16;
-const FILE_HEADER_BYTES = 24;
 
 interface StreamCount {
   packets: number;
@@ -39,12 +38,12 @@ function walk(path: string, countStreams: boolean): { packets: number; streams: 
       if (read === 0) break;
       have += read;
       if (!headerSkipped) {
-        pos = FILE_HEADER_BYTES;
+        pos = FILE_HEADER_LENGTH;
         headerSkipped = true;
       }
-      while (have - pos >= RECORD_HEADER_BYTES) {
+      while (have - pos >= RECORD_HEADER_LENGTH) {
         const captured = buf.readUInt32LE(pos + 8);
-        const data = pos + RECORD_HEADER_BYTES;
+        const data = pos + RECORD_HEADER_LENGTH;
         if (data + captured > have) break;
         packets++;
         // Ethernet, IPv4, UDP: the ports as one int32 key, the RTP sequence number after them.

@@ -8,8 +8,8 @@ export const PCAP_MAGIC_NANO = 0xa1b23c4d;
 export const PCAP_MAGIC_MICRO_SWAPPED = 0xd4c3b2a1;
 export const PCAP_MAGIC_NANO_SWAPPED = 0x4d3cb2a1;
 
-const FILE_HEADER_LENGTH = 24;
-const RECORD_HEADER_LENGTH = 16;
+export const FILE_HEADER_LENGTH = 24;
+export const RECORD_HEADER_LENGTH = 16;
 /** Larger than any packet a capture of IP traffic holds (Wireshark's limit for most link types). */
 export const MAX_PCAP_CAPTURED_LENGTH = 262144;
 
