@@ -7,14 +7,16 @@
  * Environment:
  *   BENCH_SCALE=0.1        smaller inputs for a quick run (default 1: the sizes issue 8 asks for)
  *   BENCH_ONLY=rtp,sip,pair,micro  run only these groups (rtp-heavy, SIP-heavy single files, the
- *                          pair at 25/50/100 %, and bench/sip-parse.ts: SIP parsing in memory)
+ *                          pair at 25/50/100 %, and micro: bench/sip-parse.ts, SIP parsing in
+ *                          memory, and bench/sip-floor.ts, the least a JavaScript parse+group does)
  *   BENCH_REFERENCES=0     skip tshark, sngrep, tcpdump (algscope and cat only)
  *   BENCH_PROFILE=1        run algscope with node --cpu-prof (profiles in bench/out/profiles;
  *                          summarize with bench/profile-summary.ts)
  *   BENCH_TIMEOUT=900      seconds before a command is killed and reported as timed out
  *
  * algscope runs from the build in dist/ (the npm script builds first), its stage benchmarks
- * (bench/stages.ts) and bench/sip-parse.ts from bundles built the same way into bench/out/harnesses.
+ * (bench/stages.ts), bench/sip-parse.ts and bench/sip-floor.ts from bundles built the same way into
+ * bench/out/harnesses.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -159,12 +161,16 @@ function stageArgv(stage: string, file: string): string[] {
 }
 
 /**
- * The in-process harnesses (bench/stages.ts, bench/sip-parse.ts), bundled the way dist/ is: tsx's
+ * The in-process harnesses (bench/stages.ts, bench/sip-parse.ts, bench/sip-floor.ts), bundled the way dist/ is: tsx's
  * on-the-fly transform ran the same code about 20 % slower than the build users run.
  */
 async function bundleHarnesses(): Promise<void> {
   await build({
-    entry: { stages: path.join(BENCH_DIR, 'stages.ts'), 'sip-parse': path.join(BENCH_DIR, 'sip-parse.ts') },
+    entry: {
+      stages: path.join(BENCH_DIR, 'stages.ts'),
+      'sip-parse': path.join(BENCH_DIR, 'sip-parse.ts'),
+      'sip-floor': path.join(BENCH_DIR, 'sip-floor.ts'),
+    },
     format: ['esm'],
     target: 'node20',
     platform: 'node',
@@ -326,12 +332,16 @@ async function main(): Promise<void> {
     for (const r of pairRows) console.log(`  ${r.input.padEnd(9)} ${fmt(r.packets, 0).padStart(9)} messages  ${fmt(r.wallSeconds, 2).padStart(7)} s  ${fmt((1e6 * r.wallSeconds) / r.packets, 2)} µs/message`);
   }
   let micro: string | undefined;
+  let floor: string | undefined;
   if (only.has('micro')) {
     const run = await measure('sip-parse', ['node', path.join(HARNESSES, 'sip-parse.js'), '1']);
     micro = run.stdout.trim();
     console.log(`\nSIP parsing in memory (bench/sip-parse.ts):\n${micro}`);
+    const floorRun = await measure('sip-floor', ['node', path.join(HARNESSES, 'sip-floor.js'), inputs.sipHeavyPcap.path]);
+    floor = floorRun.stdout.trim();
+    console.log(`\nThe least a JavaScript SIP parse+group does, on sip-heavy.pcap (bench/sip-floor.ts):\n${floor}`);
   }
-  writeFileSync(path.join(OUT, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), scale, machine: host, inputs, results, sipParse: micro }, null, 2)}\n`);
+  writeFileSync(path.join(OUT, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), scale, machine: host, inputs, results, sipParse: micro, sipFloor: floor }, null, 2)}\n`);
   console.log(`\nresults: ${relative(path.join(OUT, 'results.json'))}, tool output: ${relative(LOGS)}/`);
 }
 
