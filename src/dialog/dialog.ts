@@ -80,14 +80,15 @@ export class DialogRecord implements MediaOwner {
   readonly #media: MediaTracker;
   /** Latest caller SDP per m= line (shared by every leg, and by legs created later). */
   #callerMedia: SdpMediaEndpoint[] = [];
-  /** Offer made by a re-INVITE/UPDATE transaction, undone if it fails. */
-  readonly #reverts = new Map<string, Revert[]>();
+  /** Offer made by a re-INVITE/UPDATE transaction, undone if it fails (made at the first: most dialogs have none). */
+  #reverts: Map<string, Revert[]> | undefined;
   #lastRegisterFromTag: string | undefined;
   /**
    * Requests of this dialog that carried SDP: whether a response's SDP answers or offers, without
-   * parsing the request's headers again (a large analysis drops the parse of older messages).
+   * parsing the request's headers again (a large analysis drops the parse of older messages). A
+   * list, made at the first: a dialog has one or two, and a WeakSet per dialog cost more heap.
    */
-  readonly #requestsWithSdp = new WeakSet<ObservedMessage>();
+  #requestsWithSdp: ObservedMessage[] | undefined;
   /** Keys this dialog is filed under in the point's dialog index. */
   indexKeys: string[] = [];
 
@@ -156,7 +157,7 @@ export class DialogRecord implements MediaOwner {
   onRequest(tx: Transaction, observed: ObservedMessage): void {
     const msg = observed.message;
     const party = observed.party;
-    if (msg.sdp) this.#requestsWithSdp.add(observed);
+    if (msg.sdp) (this.#requestsWithSdp ??= []).push(observed);
     const method = msg.method ?? '';
     const d = this.dialog;
     const legTag = this.legTagOf(msg, party);
@@ -189,7 +190,7 @@ export class DialogRecord implements MediaOwner {
       if (tx.method === 'INVITE' && !tx.initial && status >= 300) this.#revertOffer(tx);
       if (tx.method === 'UPDATE' && status >= 300) this.#revertOffer(tx);
       if (msg.sdp && (tx.method === 'INVITE' || tx.method === 'UPDATE' || tx.method === 'PRACK') && (status < 300 && status > 100)) {
-        const answers = tx.request !== undefined && this.#requestsWithSdp.has(tx.request);
+        const answers = tx.request !== undefined && this.#requestsWithSdp !== undefined && this.#requestsWithSdp.includes(tx.request);
         this.#applySdp(observed, tx, `${status} ${tx.method}`, answers ? 'answer' : 'offer', legTag);
       }
       if (tx.method === 'BYE' || tx.method === 'CANCEL') this.#terminationStatus(tx, status);
@@ -518,7 +519,7 @@ export class DialogRecord implements MediaOwner {
       if (party === 'caller') this.#callerMedia[ep.mediaIndex] = ep;
       this.#claim(ep, party === 'caller' ? undefined : legTag);
     }
-    if (role === 'offer' && tx && !tx.initial) this.#reverts.set(tx.key, reverts);
+    if (role === 'offer' && tx && !tx.initial) (this.#reverts ??= new Map()).set(tx.key, reverts);
     for (const session of touched) this.#reevaluate(session);
   }
 
@@ -564,9 +565,9 @@ export class DialogRecord implements MediaOwner {
   }
 
   #revertOffer(tx: Transaction): void {
-    const reverts = this.#reverts.get(tx.key);
+    const reverts = this.#reverts?.get(tx.key);
     if (!reverts) return;
-    this.#reverts.delete(tx.key);
+    this.#reverts!.delete(tx.key);
     for (const { session, party, previous } of reverts.reverse()) {
       if (previous) session[party] = previous;
       else delete session[party];
