@@ -10,7 +10,7 @@ import { AddressProfile, assignSides } from '../correlate/sides.js';
 import type { ClockOffset, Correlation, MessagePair, PointHistory, PointMessages, Side, SideAssignment } from '../correlate/types.js';
 import { PacketDecoder, formatEndpoint, type CapturePointRef, type DecodeStats } from '../decode/index.js';
 import { compareFindings, detect, noteMessage, type Detection } from '../detect/detect.js';
-import type { DetectionContext, Finding, ForgottenSend, PointObservations } from '../detect/types.js';
+import type { DetectionContext, EvidenceLocation, Finding, FindingCounter, FindingTemplate, ForgottenSend, PointObservations, RuleId } from '../detect/types.js';
 import { decideVerdict } from '../detect/verdict.js';
 import { DialogTracker } from '../dialog/index.js';
 import type { DialogAnalysis, DialogConfig } from '../dialog/types.js';
@@ -94,19 +94,23 @@ export const MAX_LISTED_DIALOGS_PER_RULE = 100;
 
 /** Findings of one rule past MAX_LISTED_DIALOGS_PER_RULE, counted. */
 interface FoldedFindings {
-  template: Finding;
+  /** What the folded finding says (the first folded finding's template fields). */
+  template: FindingTemplate;
   dialogs: number;
   evidence: number;
 }
 
-function foldKey(finding: Finding): string {
+function foldKey(finding: FindingTemplate): string {
   return `${finding.rule}\u0000${finding.implies}\u0000${finding.severity}`;
 }
 
 /** Findings in the order of their first evidence (then of the message cited, for equal times). */
 function byFirstEvidence(a: Finding, b: Finding): number {
-  const atA = a.evidence[0]?.at[0];
-  const atB = b.evidence[0]?.at[0];
+  return byCitation(a.evidence[0]?.at[0], b.evidence[0]?.at[0]);
+}
+
+/** Citations in time order, then by message; none comes last. */
+function byCitation(atA: Pick<EvidenceLocation, 'ts' | 'messageId'> | undefined, atB: Pick<EvidenceLocation, 'ts' | 'messageId'> | undefined): number {
   const time = (atA ? toSeconds(atA.ts) : Infinity) - (atB ? toSeconds(atB.ts) : Infinity);
   return (Number.isNaN(time) ? 0 : time) || (atA?.messageId ?? 0) - (atB?.messageId ?? 0);
 }
@@ -441,9 +445,10 @@ export class AnalysisSession {
       forgotten.delete(outside.id);
     }
     // Only findings citing what is forgotten are kept from this run (see DetectionContext.concluding).
-    const fresh = this.detectHeld(before, forgotten);
+    const countedPerDialog = new Map<string, number>();
+    const fresh = this.detectHeld(before, forgotten, this.findingCounter(countedPerDialog));
     const removed = this.dialogs.ageOut(now, goingIds);
-    this.recordConcluded(going, fresh);
+    this.recordConcluded(going, fresh, countedPerDialog);
 
     for (const pair of before.correlation.pairs) if (forgotten.has(pair.inside.id)) this.forgottenMatched++;
     for (const drop of before.correlation.dropped) if (forgotten.has(drop.message.id)) this.forgottenDropped++;
@@ -502,6 +507,27 @@ export class AnalysisSession {
   }
 
   /**
+   * What a conclusion only counts: findings of dialogs later than every dialog a rule already lists
+   * (retainFinding would fold them, whatever else this conclusion finds, since listing more only
+   * moves the limit earlier), unless their rule and Call-ID are listed (retainFinding replaces
+   * those). Counted findings are folded as they come, and counted by Call-ID in `perDialog`.
+   */
+  private findingCounter(perDialog: Map<string, number>): FindingCounter {
+    return {
+      countsOnly: (rule: RuleId, dialog: string, ts: Timestamp, messageId: number) => {
+        const listed = this.listedByRule.get(rule);
+        if (listed === undefined || listed.length < MAX_LISTED_DIALOGS_PER_RULE) return false;
+        if (this.retainedFindings.has(`${rule}\u0000${dialog}`)) return false;
+        return byCitation({ ts, messageId }, listed.at(-1)!.evidence[0]?.at[0]) >= 0;
+      },
+      count: (template: FindingTemplate, dialogs: readonly string[], pieces: number) => {
+        addFolded(this.foldedFindings, template, dialogs.length, pieces);
+        for (const dialog of dialogs) perDialog.set(dialog, (perDialog.get(dialog) ?? 0) + 1);
+      },
+    };
+  }
+
+  /**
    * Keeps a finding of forgotten messages. Per rule, the findings of the earliest
    * MAX_LISTED_DIALOGS_PER_RULE dialogs (by their first evidence) are kept; later ones are counted.
    */
@@ -528,9 +554,11 @@ export class AnalysisSession {
     }
   }
 
-  /** What the output lists of dialog groups about to be forgotten, with their findings counted now. */
-  private recordConcluded(groups: DialogGroup[], findings: Finding[]): void {
-    const findingsByCallId = new Map<string, number>();
+  /**
+   * What the output lists of dialog groups about to be forgotten, with their findings counted now
+   * (`findings`, and in `findingsByCallId` already those only counted: see findingCounter).
+   */
+  private recordConcluded(groups: DialogGroup[], findings: Finding[], findingsByCallId: Map<string, number>): void {
     for (const f of findings) if (f.dialog) findingsByCallId.set(f.dialog, (findingsByCallId.get(f.dialog) ?? 0) + 1);
     const sideOf = (key: string) => this.points.get(key)?.side ?? 'unknown';
     for (const { dialogs } of groups) {
@@ -580,8 +608,8 @@ export class AnalysisSession {
     return { dialogAnalysis, correlation, dialogGroups };
   }
 
-  /** The findings detection makes of what is held, before listing limits (`concluding`: see DetectionContext). */
-  private detectHeld(held: Holdings, concluding?: ReadonlySet<number>): Finding[] {
+  /** The findings detection makes of what is held, before listing limits (`concluding`, `counter`: see DetectionContext). */
+  private detectHeld(held: Holdings, concluding?: ReadonlySet<number>, counter?: FindingCounter): Finding[] {
     const ctx: DetectionContext = {
       correlation: held.correlation,
       points: [...this.points.values()],
@@ -592,6 +620,7 @@ export class AnalysisSession {
       },
       message: (id) => this.messages.get(id),
       concluding,
+      counter,
     };
     return detect(ctx);
   }
@@ -652,14 +681,18 @@ export class AnalysisSession {
 }
 
 function fold(folded: Map<string, FoldedFindings>, finding: Finding): void {
-  const key = foldKey(finding);
-  const evidence = finding.evidence.length + finding.moreEvidence;
+  addFolded(folded, finding, 1, finding.evidence.length + finding.moreEvidence);
+}
+
+/** Counts `dialogs` findings of `template`'s kind, citing `evidence` pieces between them, as folded. */
+function addFolded(folded: Map<string, FoldedFindings>, template: FindingTemplate, dialogs: number, evidence: number): void {
+  const key = foldKey(template);
   const entry = folded.get(key);
   if (entry) {
-    entry.dialogs++;
+    entry.dialogs += dialogs;
     entry.evidence += evidence;
   } else {
-    folded.set(key, { template: finding, dialogs: 1, evidence });
+    folded.set(key, { template, dialogs, evidence });
   }
 }
 

@@ -3,7 +3,7 @@
  * module only says what it looks for and what it means.
  */
 import type { ByteSpan, SipMessage } from '../sip/types.js';
-import type { DetectionContext, Evidence, EvidenceLocation, Finding, RuleId } from './types.js';
+import type { DetectionContext, Evidence, EvidenceLocation, Finding, FindingTemplate } from './types.js';
 
 /** Findings stay readable: past this, evidence items are counted, not listed. */
 const MAX_EVIDENCE_PER_FINDING = 12;
@@ -26,16 +26,6 @@ export function locate(ctx: DetectionContext, msg: SipMessage, span?: ByteSpan):
     messageId: msg.id,
     span,
   };
-}
-
-export interface FindingTemplate {
-  rule: RuleId;
-  title: string;
-  severity: Finding['severity'];
-  confidence: Finding['confidence'];
-  implies: Finding['implies'];
-  explanation: string;
-  advice: string;
 }
 
 /**

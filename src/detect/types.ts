@@ -134,7 +134,39 @@ export interface DetectionContext {
    * or each matched pair on its own visit only these (a pair's two copies are forgotten together).
    */
   concluding?: ReadonlySet<number>;
+  /**
+   * Set with `concluding`: what the analysis will only count of what is concluded, so a rule may
+   * count a dialog's finding rather than build it (see FindingCounter).
+   */
+  counter?: FindingCounter;
 }
+
+/**
+ * An analysis lists, per rule, the findings of its earliest dialogs (by first evidence) and counts
+ * the rest. A rule that judges each message on its own asks at a dialog's first evidence whether
+ * its finding would only be counted; if so, it counts the evidence instead of citing it.
+ */
+export interface FindingCounter {
+  /** Whether the finding of `rule` for the dialog with Call-ID `dialog`, first citing message `messageId` sent at `ts`, would only be counted. */
+  countsOnly(rule: RuleId, dialog: string, ts: Timestamp, messageId: number): boolean;
+  /**
+   * Counts such findings of one template: one for each of `dialogs` (Call-IDs), citing `pieces` of
+   * evidence between them.
+   */
+  count(template: FindingTemplate, dialogs: readonly string[], pieces: number): void;
+}
+
+/** What every finding of one kind says, whatever it cites. */
+export interface FindingTemplate {
+  rule: RuleId;
+  title: string;
+  severity: Finding['severity'];
+  confidence: Finding['confidence'];
+  implies: Finding['implies'];
+  explanation: string;
+  advice: string;
+}
+
 
 export interface Rule {
   id: RuleId;

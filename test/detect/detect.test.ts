@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AnalysisSession } from '../../src/analysis/session.js';
 import type { SideAssignment } from '../../src/correlate/types.js';
 import { detect } from '../../src/detect/detect.js';
-import type { DetectionContext, Finding } from '../../src/detect/types.js';
+import type { DetectionContext, Finding, FindingCounter } from '../../src/detect/types.js';
 import type { SipMessage } from '../../src/sip/types.js';
 import { INSIDE, OUTSIDE, TwoPoints, ack, invite } from '../correlate/helpers.js';
 
@@ -136,7 +136,8 @@ describe('one-sided evidence', () => {
 });
 
 describe('a conclusion of part of what is held (DetectionContext.concluding)', () => {
-  it('has per-message and per-pair rules cite only the messages about to be forgotten, and the other rules all', () => {
+  /** Two calls through an ALG, seen at both points, and a later INVITE seen only outside. */
+  function held() {
     const w = new TwoPoints();
     const going = invite('192.168.10.2', { callId: 'going@192.168.10.2', branch: 'z9hG4bKgoing' });
     const staying = invite('192.168.10.2', { callId: 'staying@192.168.10.2', branch: 'z9hG4bKstaying' }).replaceAll('tag=1928301774', 'tag=staying1');
@@ -151,7 +152,7 @@ describe('a conclusion of part of what is held (DetectionContext.concluding)', (
       w.at(OUTSIDE, invite('203.0.113.1', { callId: 'later@192.168.10.2', branch: 'z9hG4bKlater' }), NAT, PROVIDER, 3),
     ];
     const result = conclude(messages);
-    const context = (concluding?: Set<number>): DetectionContext => ({
+    const context = (concluding?: Set<number>, counter?: FindingCounter): DetectionContext => ({
       correlation: result.correlation,
       points: result.points.map((info) => ({
         key: info.ref.key,
@@ -167,11 +168,15 @@ describe('a conclusion of part of what is held (DetectionContext.concluding)', (
       pointInfo: (key) => ({ side: key === INSIDE.key ? 'inside' : 'outside', source: key }),
       message: (id) => result.messages.get(id),
       concluding,
+      counter,
     });
-    const dialogsOf = (findings: Finding[], rule: string) => findings.filter((f) => f.rule === rule).map((f) => f.dialog).sort();
+    return { messages, context };
+  }
+  const dialogsOf = (findings: Finding[], rule: string) => findings.filter((f) => f.rule === rule).map((f) => f.dialog).sort();
 
+  it('has per-message and per-pair rules cite only the messages about to be forgotten, and the other rules all', () => {
+    const { messages, context } = held();
     const whole = detect(context());
-    console.log(whole.map((f) => f.rule + ' ' + f.dialog).join('\n'));
     expect(dialogsOf(whole, 'contact-rewritten')).toEqual(['going@192.168.10.2', 'staying@192.168.10.2']);
     // The private From and SDP arriving from the NAT's public address (per message, one-sided).
     expect(dialogsOf(whole, 'private-contact-behind-nat')).toEqual(['going@192.168.10.2', 'staying@192.168.10.2']);
@@ -183,5 +188,31 @@ describe('a conclusion of part of what is held (DetectionContext.concluding)', (
     expect(part.filter((f) => f.dialog === 'going@192.168.10.2')).toEqual(whole.filter((f) => f.dialog === 'going@192.168.10.2'));
     // The other rules still look at every held message.
     expect(dialogsOf(part, 'message-dropped')).toEqual(['later@192.168.10.2', 'staying@192.168.10.2']);
+  });
+
+  it('has per-message rules count, not build, the findings the counter would only count, unless detection may read them as the sender\'s doing', () => {
+    const { messages, context } = held();
+    const concluding = new Set(messages.map((m) => m.id));
+    const asked: string[] = [];
+    const counted: { rule: string; dialogs: readonly string[]; pieces: number }[] = [];
+    const counter: FindingCounter = {
+      countsOnly: (rule, dialog, ts, messageId) => {
+        asked.push(`${rule} ${dialog} ${ts.sec} ${messageId}`);
+        return dialog === 'going@192.168.10.2' || dialog === 'later@192.168.10.2';
+      },
+      count: (template, dialogs, pieces) => counted.push({ rule: template.rule, dialogs, pieces }),
+    };
+    const built = detect(context(concluding));
+    const withCounter = detect(context(concluding, counter));
+
+    const behindNat = built.find((f) => f.rule === 'private-contact-behind-nat' && f.dialog === 'going@192.168.10.2')!;
+    expect(counted).toEqual([{ rule: 'private-contact-behind-nat', dialogs: ['going@192.168.10.2'], pieces: behindNat.evidence.length + behindNat.moreEvidence }]);
+    expect(withCounter).toEqual(built.filter((f) => f !== behindNat));
+    // Asked at each dialog's first evidence: the message and time the built finding cites first.
+    const first = behindNat.evidence[0]!.at[0]!;
+    expect(asked).toContain(`private-contact-behind-nat going@192.168.10.2 ${first.ts.sec} ${first.messageId}`);
+    // private-address-leak suspects an ALG, and pairs are held: always built, the counter not asked.
+    expect(dialogsOf(withCounter, 'private-address-leak')).toEqual(['later@192.168.10.2']);
+    expect(asked.filter((a) => a.startsWith('private-address-leak'))).toEqual([]);
   });
 });

@@ -4,9 +4,9 @@
  * B2BUA (an extra Via hop) are skipped: there, changes are the proxy's job, not an ALG's.
  */
 import type { FieldDiff, MessagePair } from '../../correlate/types.js';
-import { FindingCollector, describeMessage, locate, type FindingTemplate } from '../evidence.js';
+import { FindingCollector, describeMessage, locate } from '../evidence.js';
 import { oncePerRun } from '../per-run.js';
-import type { DetectionContext, Rule } from '../types.js';
+import type { DetectionContext, FindingTemplate, Rule } from '../types.js';
 
 export interface PairDiffRuleSpec extends FindingTemplate {
   /** Does this difference belong to the rule? */
