@@ -3,7 +3,7 @@
  * module only says what it looks for and what it means.
  */
 import type { ByteSpan, SipMessage } from '../sip/types.js';
-import type { DetectionContext, Evidence, EvidenceLocation, Finding, FindingTemplate } from './types.js';
+import type { DetectionContext, Evidence, EvidenceLocation, Finding, FindingCounter, FindingTemplate, RuleId } from './types.js';
 
 /** Findings stay readable: past this, evidence items are counted, not listed. */
 const MAX_EVIDENCE_PER_FINDING = 12;
@@ -65,6 +65,59 @@ export class FindingCollector {
       moreEvidence: group.count - group.evidence.length,
     }));
   }
+}
+
+/** The dialogs whose findings of one rule a concluding run only counts, and how much evidence each template has in them. */
+export interface CountedDialogs {
+  has(dialog: string | undefined): boolean;
+  /** Hands the counted findings to the counter, one call per template. */
+  report(): void;
+}
+
+/**
+ * Which dialogs' findings of `rule` the counter would all only count (see FindingCounter):
+ * `citations` names, in the order the rule cites them, the dialog (Call-ID), template and message
+ * of each piece of evidence. The first piece of each template decides, as it is what the analysis
+ * orders findings by; one rule's findings for one dialog are counted together or not at all, as the
+ * analysis keeps one of them per rule and dialog.
+ */
+export function countedDialogs(
+  rule: RuleId,
+  templates: readonly FindingTemplate[],
+  counter: FindingCounter,
+  citations: (cite: (dialog: string | undefined, template: number, msg: SipMessage) => void) => void,
+): CountedDialogs {
+  const firsts = new Map<string, { first: (SipMessage | undefined)[]; pieces: number[] }>();
+  citations((dialog, template, msg) => {
+    // Without a Call-ID (or with an empty one) FindingCollector files evidence under one key: built.
+    if (!dialog) return;
+    let entry = firsts.get(dialog);
+    if (entry === undefined) firsts.set(dialog, (entry = { first: new Array<SipMessage | undefined>(templates.length).fill(undefined), pieces: new Array<number>(templates.length).fill(0) }));
+    entry.first[template] ??= msg;
+    entry.pieces[template]!++;
+  });
+  const counted = new Map<string, number[]>();
+  for (const [dialog, { first, pieces }] of firsts) {
+    let countsOnly = true;
+    for (const msg of first) if (msg !== undefined && !counter.countsOnly(rule, dialog, msg.origin.ts, msg.id)) countsOnly = false;
+    if (countsOnly) counted.set(dialog, pieces);
+  }
+  return {
+    has: (dialog) => dialog !== undefined && counted.has(dialog),
+    report: () => {
+      for (let template = 0; template < templates.length; template++) {
+        const dialogs: string[] = [];
+        let pieces = 0;
+        for (const [dialog, perTemplate] of counted) {
+          const n = perTemplate[template]!;
+          if (n === 0) continue;
+          dialogs.push(dialog);
+          pieces += n;
+        }
+        if (dialogs.length > 0) counter.count(templates[template]!, dialogs, pieces);
+      }
+    },
+  };
 }
 
 /** Advice shared by every rule that proves rewriting in transit. */

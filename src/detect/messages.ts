@@ -6,9 +6,9 @@
 import { matchKey } from '../correlate/correlate.js';
 import { memoSlot, memoized } from '../sip/index.js';
 import type { ByteSpan, SipMessage } from '../sip/types.js';
-import { FindingCollector, locate } from './evidence.js';
+import { FindingCollector, countedDialogs, locate } from './evidence.js';
 import { oncePerRun } from './per-run.js';
-import type { DetectionContext, Evidence, FindingCounter, FindingTemplate, Rule, RuleId } from './types.js';
+import type { DetectionContext, Evidence, FindingTemplate, Rule, RuleId } from './types.js';
 
 /**
  * The distinct messages of the context (of ctx.concluding only, when set), worked out once per
@@ -80,36 +80,6 @@ const notedByRule = oncePerRun((ctx): readonly NotedMessage[][] => {
 });
 
 /**
- * The dialogs whose findings (one per template with evidence) the counter would all only count, with
- * how much evidence each template has: the first evidence of each template is what decides, as it
- * is what the analysis orders findings by. One rule's findings for one dialog are counted together
- * or not at all, as the analysis keeps one of them per rule and dialog.
- */
-function countedDialogs(spec: PerMessageRuleSpec, noted: readonly NotedMessage[], counter: FindingCounter): Map<string, number[]> {
-  const templates = spec.templates.length;
-  const firsts = new Map<string, { first: (SipMessage | undefined)[]; pieces: number[] }>();
-  for (const { msg, notes } of noted) {
-    const dialog = msg.callId;
-    // Without a Call-ID (or with an empty one) the collector files notes under one key: built.
-    if (!dialog) continue;
-    let entry = firsts.get(dialog);
-    if (entry === undefined) firsts.set(dialog, (entry = { first: new Array<SipMessage | undefined>(templates).fill(undefined), pieces: new Array<number>(templates).fill(0) }));
-    for (const note of notes) {
-      const template = note.template ?? 0;
-      entry.first[template] ??= msg;
-      entry.pieces[template]!++;
-    }
-  }
-  const counted = new Map<string, number[]>();
-  for (const [dialog, { first, pieces }] of firsts) {
-    let countsOnly = true;
-    for (const msg of first) if (msg !== undefined && !counter.countsOnly(spec.id, dialog, msg.origin.ts, msg.id)) countsOnly = false;
-    if (countsOnly) counted.set(dialog, pieces);
-  }
-  return counted;
-}
-
-/**
  * A one-sided rule that judges each distinct message on its own, grouping its notes into one
  * finding per dialog. A message's notes are kept with it, so detection run again over the same
  * messages (a live view, a large capture concluded as it is read) does not read its headers again.
@@ -134,26 +104,18 @@ export function perMessageRule(spec: PerMessageRuleSpec): PerMessageRule {
       // Detection reads an alg-suspected finding identical on the other side of the router as the
       // sender's doing (detect.ts), from the evidence it cites: such findings are always built.
       const counter = mayBeExplainedBySender && ctx.correlation.pairs.length > 0 ? undefined : ctx.counter;
-      const counted = counter === undefined ? undefined : countedDialogs(spec, noted, counter);
+      const counted =
+        counter &&
+        countedDialogs(spec.id, spec.templates, counter, (cite) => {
+          for (const { msg, notes } of noted) for (const note of notes) cite(msg.callId, note.template ?? 0, msg);
+        });
       for (const { msg, notes } of noted) {
-        if (msg.callId !== undefined && counted?.has(msg.callId)) continue;
+        if (counted?.has(msg.callId)) continue;
         for (const note of notes) {
           collectors[note.template ?? 0]!.add(msg.callId, note.summary, () => ({ ...note.evidence, at: [locate(ctx, msg, note.span)] }));
         }
       }
-      if (counted !== undefined && counted.size > 0) {
-        for (let template = 0; template < spec.templates.length; template++) {
-          const dialogs: string[] = [];
-          let pieces = 0;
-          for (const [dialog, perTemplate] of counted) {
-            const n = perTemplate[template]!;
-            if (n === 0) continue;
-            dialogs.push(dialog);
-            pieces += n;
-          }
-          if (dialogs.length > 0) counter!.count(spec.templates[template]!, dialogs, pieces);
-        }
-      }
+      counted?.report();
       return collectors.flatMap((collector) => collector.findings());
     },
   };

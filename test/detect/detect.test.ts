@@ -190,7 +190,7 @@ describe('a conclusion of part of what is held (DetectionContext.concluding)', (
     expect(dialogsOf(part, 'message-dropped')).toEqual(['later@192.168.10.2', 'staying@192.168.10.2']);
   });
 
-  it('has per-message rules count, not build, the findings the counter would only count, unless detection may read them as the sender\'s doing', () => {
+  it('has per-message and pair rules count, not build, the findings the counter would only count, unless detection may read them as the sender\'s doing', () => {
     const { messages, context } = held();
     const concluding = new Set(messages.map((m) => m.id));
     const asked: string[] = [];
@@ -205,12 +205,18 @@ describe('a conclusion of part of what is held (DetectionContext.concluding)', (
     const built = detect(context(concluding));
     const withCounter = detect(context(concluding, counter));
 
-    const behindNat = built.find((f) => f.rule === 'private-contact-behind-nat' && f.dialog === 'going@192.168.10.2')!;
-    expect(counted).toEqual([{ rule: 'private-contact-behind-nat', dialogs: ['going@192.168.10.2'], pieces: behindNat.evidence.length + behindNat.moreEvidence }]);
-    expect(withCounter).toEqual(built.filter((f) => f !== behindNat));
-    // Asked at each dialog's first evidence: the message and time the built finding cites first.
-    const first = behindNat.evidence[0]!.at[0]!;
-    expect(asked).toContain(`private-contact-behind-nat going@192.168.10.2 ${first.ts.sec} ${first.messageId}`);
+    // The going call's findings: pair rules (Contact and Via rewritten) and a per-message rule.
+    const going = built.filter((f) => f.dialog === 'going@192.168.10.2');
+    expect(going.map((f) => f.rule).sort()).toEqual(['contact-rewritten', 'private-contact-behind-nat', 'via-rewritten']);
+    expect([...counted].sort((a, b) => a.rule.localeCompare(b.rule))).toEqual(
+      going.map((f) => ({ rule: f.rule, dialogs: ['going@192.168.10.2'], pieces: f.evidence.length + f.moreEvidence })).sort((a, b) => a.rule.localeCompare(b.rule)),
+    );
+    expect(withCounter).toEqual(built.filter((f) => f.dialog !== 'going@192.168.10.2'));
+    // Asked at each dialog's first evidence: the message and time each built finding cites first.
+    for (const finding of going) {
+      const first = finding.evidence[0]!.at[0]!;
+      expect(asked).toContain(`${finding.rule} going@192.168.10.2 ${first.ts.sec} ${first.messageId}`);
+    }
     // private-address-leak suspects an ALG, and pairs are held: always built, the counter not asked.
     expect(dialogsOf(withCounter, 'private-address-leak')).toEqual(['later@192.168.10.2']);
     expect(asked.filter((a) => a.startsWith('private-address-leak'))).toEqual([]);

@@ -4,7 +4,7 @@
  * B2BUA (an extra Via hop) are skipped: there, changes are the proxy's job, not an ALG's.
  */
 import type { FieldDiff, MessagePair } from '../../correlate/types.js';
-import { FindingCollector, describeMessage, locate } from '../evidence.js';
+import { FindingCollector, countedDialogs, describeMessage, locate } from '../evidence.js';
 import { oncePerRun } from '../per-run.js';
 import type { DetectionContext, FindingTemplate, Rule } from '../types.js';
 
@@ -54,7 +54,15 @@ export function pairDiffRule(spec: PairDiffRuleSpec): Rule {
     scope: 'two-sided',
     detect(ctx: DetectionContext) {
       const collector = new FindingCollector(spec);
-      for (const { pair, diff } of matchesByRule(ctx)[index]!) {
+      const matches = matchesByRule(ctx)[index]!;
+      // The inside copy is what each piece of evidence cites first.
+      const counted =
+        ctx.counter &&
+        countedDialogs(spec.rule, [spec], ctx.counter, (cite) => {
+          for (const { pair } of matches) cite(pair.inside.callId, 0, pair.inside);
+        });
+      for (const { pair, diff } of matches) {
+        if (counted?.has(pair.inside.callId)) continue;
         collector.add(pair.inside.callId, () => spec.summarize(diff, pair), () => ({
           message: describeMessage(pair.inside),
           callId: pair.inside.callId,
@@ -64,6 +72,7 @@ export function pairDiffRule(spec: PairDiffRuleSpec): Rule {
           at: [locate(ctx, pair.inside, diff.inside?.span), locate(ctx, pair.outside, diff.outside?.span)],
         }));
       }
+      counted?.report();
       return collector.findings();
     },
   };
