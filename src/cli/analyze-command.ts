@@ -9,6 +9,7 @@ import { analysisJsonText } from '../render/json.js';
 import { renderText } from '../render/text.js';
 import { EXIT_INPUT_ERROR, UsageError, exitCodeFor } from './exit.js';
 import { TOOL_VERSION } from './version.js';
+import { writePieces } from './write-pieces.js';
 
 export interface AnalyzeCommandOptions {
   inside: string[];
@@ -58,24 +59,11 @@ export async function runAnalyze(captures: string[], options: AnalyzeCommandOpti
     if (file.error) process.stderr.write(`algscope: ${file.error}\n`);
   }
   if (options.format === 'json') {
-    writeInPieces(analysisJsonText(result, { name: 'algscope', version: TOOL_VERSION }));
+    await writePieces(process.stdout, analysisJsonText(result, { name: 'algscope', version: TOOL_VERSION }));
     process.stdout.write('\n');
   } else {
     process.stdout.write(renderText(result, { color: useColor(options) }));
   }
   const unreadable = result.files.some((f) => f.error);
   return unreadable ? EXIT_INPUT_ERROR : exitCodeFor(result.verdict.verdict);
-}
-
-/** Writes text pieces to stdout in writes of about 64 KiB (one write per dialog cost a system call each). */
-function writeInPieces(pieces: Iterable<string>): void {
-  let pending = '';
-  for (const piece of pieces) {
-    pending += piece;
-    if (pending.length >= 65536) {
-      process.stdout.write(pending);
-      pending = '';
-    }
-  }
-  if (pending.length > 0) process.stdout.write(pending);
 }
