@@ -98,6 +98,10 @@ export function analysisJson(result: AnalysisResult, tool: { name: string; versi
   return documentJson(result, tool, [...dialogsJson(result)]);
 }
 
+/** What JSON.stringify([[x]], null, 2) writes around x. */
+const NESTED_OPEN = '[\n  [\n    ';
+const NESTED_CLOSE = '\n  ]\n]';
+
 /**
  * The text of the analysisJson document (JSON.stringify with an indent of 2), in pieces: the
  * dialogs one at a time, so a capture of 100,000 calls never has all of them as objects, or the
@@ -112,8 +116,10 @@ export function* analysisJsonText(result: AnalysisResult, tool: { name: string; 
   yield rest.slice(0, at);
   let count = 0;
   for (const dialog of dialogsJson(result)) {
-    // An element of the top-level "dialogs" array sits two levels deep: four spaces.
-    yield `${count++ === 0 ? '[\n    ' : ',\n    '}${JSON.stringify(dialog, null, 2).replaceAll('\n', '\n    ')}`;
+    // An element of the top-level "dialogs" array sits two levels deep: stringified two levels deep
+    // (in two arrays), then cut out of them, it is indented as there without a second pass.
+    const nested = JSON.stringify([[dialog]], null, 2);
+    yield `${count++ === 0 ? '[\n    ' : ',\n    '}${nested.slice(NESTED_OPEN.length, nested.length - NESTED_CLOSE.length)}`;
   }
   yield count === 0 ? '[]' : '\n  ]';
   yield rest.slice(at + placeholder.length);

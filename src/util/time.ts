@@ -5,10 +5,17 @@ export function toSeconds(ts: Timestamp): number {
   return ts.sec + ts.nsec / 1e9;
 }
 
+/** The second formatTimestamp wrote last, and its text: output lists many times of one second in a row. */
+let lastSecond = Number.NaN;
+let lastSecondText = '';
+
 /** UTC, with the full resolution the capture had ("2026-11-22 04:01:02.123456789Z"). */
 export function formatTimestamp(ts: Timestamp): string {
-  const date = new Date(ts.sec * 1000).toISOString().slice(0, 19).replace('T', ' ');
-  return `${date}.${String(ts.nsec).padStart(9, '0')}Z`;
+  if (ts.sec !== lastSecond) {
+    lastSecondText = new Date(ts.sec * 1000).toISOString().slice(0, 19).replace('T', ' ');
+    lastSecond = ts.sec;
+  }
+  return `${lastSecondText}.${String(ts.nsec).padStart(9, '0')}Z`;
 }
 
 /** "1.234 s", "320 ms" — for intervals shown to people. */
