@@ -19,7 +19,7 @@ import { HeapTrimmer } from '../util/heap.js';
 import { toSeconds } from '../util/time.js';
 import { groupDialogs, summarizeGroup, type DialogGroup } from './dialog-groups.js';
 import { ConcludedDialogs } from './concluded.js';
-import type { AnalysisResult, CaptureFileReport } from './types.js';
+import type { AnalysisResult, CaptureFileReport, MessagesById } from './types.js';
 
 interface PointState extends PointObservations {
   ref: CapturePointRef;
@@ -173,7 +173,7 @@ export function findingKey(finding: Finding): string {
 
 export class AnalysisSession {
   private readonly points = new Map<string, PointState>();
-  private readonly messages = new Map<number, SipMessage>();
+  private readonly messages = new HeldMessages(this.points);
   private readonly files: CaptureFileReport[] = [];
   private readonly decoders: PacketDecoder[] = [];
   private readonly finishedDecodeStats: DecodeStats = {
@@ -269,9 +269,8 @@ export class AnalysisSession {
     this.sipMessages++;
     this.lastTs = later(this.lastTs, message.origin.ts);
     for (const defect of message.defects) this.sipDefectCounts[defect.code] = (this.sipDefectCounts[defect.code] ?? 0) + 1;
-    this.messages.set(message.id, message);
     const point = this.pointOf(message.origin.point);
-    point.messages.push(message);
+    this.messages.add(point.messages, message);
     point.seenAddresses.addMessage(message);
     this.dialogs.onMessage(message);
     // Correlation keys, per-message findings and the comparison with the copy at the other side of
@@ -458,7 +457,6 @@ export class AnalysisSession {
       const known = this.forgottenOffsets.get(key);
       this.forgottenOffsets.set(key, known ? { ...mergeSamples(known, samples), offsetSeconds: samples.offsetSeconds } : samples);
     }
-    for (const id of forgotten) this.messages.delete(id);
     const recent = (ts: Timestamp) => toSeconds(ts) >= cutoff;
     for (const point of this.points.values()) {
       const kept: SipMessage[] = [];
@@ -476,6 +474,7 @@ export class AnalysisSession {
         const known = point.forgottenSends.get(sender);
         if (known === undefined || toSeconds(known.ts) < t) point.forgottenSends.set(sender, { ts: msg.origin.ts, frame: msg.origin.frames[0] ?? 0, messageId: msg.id });
       }
+      this.messages.size -= point.messages.length - kept.length;
       point.messages = kept;
       point.keepalives = point.keepalives.filter((k) => recent(k.origin.ts));
       point.framingProblems = point.framingProblems.filter((p) => recent(p.origin.ts));
@@ -677,6 +676,42 @@ export class AnalysisSession {
         droppedMessages: this.forgottenDropped + correlation.dropped.length,
       },
     };
+  }
+}
+
+/**
+ * The messages a session holds, by id. Each capture point keeps its messages in a list in id order
+ * (ids are given in order of arrival), so a lookup is a binary search in each point's list: a Map
+ * beside the lists cost a hash table entry per held message, and its upkeep as messages came and
+ * went was 1 % of a SIP-heavy analysis.
+ */
+class HeldMessages implements MessagesById {
+  size = 0;
+
+  constructor(private readonly points: ReadonlyMap<string, { messages: SipMessage[] }>) {}
+
+  /** Appends `message` to its point's list, keeping the list in id order. */
+  add(list: SipMessage[], message: SipMessage): void {
+    let at = list.length;
+    while (at > 0 && list[at - 1]!.id > message.id) at--;
+    if (at === list.length) list.push(message);
+    else list.splice(at, 0, message);
+    this.size++;
+  }
+
+  get(id: number): SipMessage | undefined {
+    for (const { messages } of this.points.values()) {
+      let low = 0;
+      let high = messages.length - 1;
+      while (low <= high) {
+        const middle = (low + high) >>> 1;
+        const found = messages[middle]!;
+        if (found.id === id) return found;
+        if (found.id < id) low = middle + 1;
+        else high = middle - 1;
+      }
+    }
+    return undefined;
   }
 }
 

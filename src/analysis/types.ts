@@ -12,6 +12,12 @@ import type { ConcludedDialogs } from './concluded.js';
 import type { DialogGroup } from './dialog-groups.js';
 import type { AnalysisSession } from './session.js';
 
+/** Messages looked up by SipMessage.id. */
+export interface MessagesById {
+  get(id: number): SipMessage | undefined;
+  readonly size: number;
+}
+
 export interface AnalyzeOptions {
   files: string[];
   sides: SideAssignment;
@@ -122,7 +128,7 @@ export interface AnalysisResult {
    * Every SIP message kept by the analysis, by SipMessage.id (the TUI and reports show them). In a
    * long live run, messages of aged-out dialogs are forgotten while findings citing them are kept.
    */
-  messages: Map<number, SipMessage>;
+  messages: MessagesById;
   stats: AnalysisStats;
   /** Set for a live capture (algscope live). */
   live?: LiveCaptureReport;

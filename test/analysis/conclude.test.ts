@@ -103,6 +103,21 @@ describe('concluding finished dialogs while reading', () => {
     expect({ ...concluded.json, dialogs: [] }).toEqual({ ...whole.json, dialogs: [] });
   });
 
+  it('finds every held message by id, at whichever side it was taken, and none it forgot', async () => {
+    const sides = { insideFiles: [inside], outsideFiles: [outside], insideInterfaces: [], outsideInterfaces: [] };
+    const { result } = await analyze([inside, outside], sides, 300);
+    expect(result.points).toHaveLength(2);
+    // Ids are given in order of arrival across both files: the held ones, and the gaps the forgotten left.
+    const ids = result.dialogGroups.flatMap((g) => g.dialogs.flatMap((d) => d.entries.map((e) => (e.kind === 'message' ? e.observed.message.id : e.retransmission.messageId))));
+    expect(ids.length).toBeGreaterThan(0);
+    for (const id of ids) expect(result.messages.get(id)?.id).toBe(id);
+    const forgotten = result.findings.flatMap((f) => f.evidence.flatMap((e) => e.at.map((a) => a.messageId!))).filter((id) => !ids.includes(id));
+    expect(forgotten.length).toBeGreaterThan(0);
+    for (const id of forgotten) expect(result.messages.get(id)).toBeUndefined();
+    expect(result.messages.get(-1)).toBeUndefined();
+    expect(result.messages.size).toBe(new Set(ids).size);
+  });
+
   it('parses no message twice: what conclusions read was worked out as the message arrived', async () => {
     const before = parsedAgain();
     const session = new AnalysisSession(NO_SIDES, DIALOGS, { concludeAboveMessages: 300 });
