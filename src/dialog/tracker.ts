@@ -61,10 +61,74 @@ interface TxRecord {
   dialog: DialogRecord;
   /** Every key the transaction is filed under (its own, the client key, its 2xx ACKs' keys). */
   lookupKeys: string[];
-  /** Every message id indexed to it (kept retransmissions included), to unindex it. */
-  messageIds: number[];
   /** Creation order within the point. */
   order: number;
+  /** Unindexed: the message index no longer leads to it (see MessageIndex). */
+  unindexed: boolean;
+}
+
+/**
+ * The transaction of each message a point took, by SipMessage.id. Ids come in increasing order, so
+ * the index is two lists in id order, searched by bisection; an unindexed transaction's entries go
+ * when the lists are next compacted (after dialogs are removed). A Map did the same with a hash
+ * table entry per message, set, looked up and deleted one by one.
+ */
+class MessageIndex {
+  #ids: number[] = [];
+  #records: TxRecord[] = [];
+
+  add(messageId: number, rec: TxRecord): void {
+    const last = this.#ids.length - 1;
+    if (last >= 0 && this.#ids[last]! >= messageId) {
+      const at = this.#find(messageId);
+      if (at >= 0) {
+        this.#records[at] = rec;
+        return;
+      }
+      // Out of order (not seen so far): inserted in its place.
+      let insertAt = last + 1;
+      while (insertAt > 0 && this.#ids[insertAt - 1]! > messageId) insertAt--;
+      this.#ids.splice(insertAt, 0, messageId);
+      this.#records.splice(insertAt, 0, rec);
+      return;
+    }
+    this.#ids.push(messageId);
+    this.#records.push(rec);
+  }
+
+  get(messageId: number): TxRecord | undefined {
+    const at = this.#find(messageId);
+    const rec = at < 0 ? undefined : this.#records[at]!;
+    return rec === undefined || rec.unindexed ? undefined : rec;
+  }
+
+  /** Drops the entries of unindexed transactions. */
+  compact(): void {
+    let kept = 0;
+    for (let i = 0; i < this.#ids.length; i++) {
+      const rec = this.#records[i]!;
+      if (rec.unindexed) continue;
+      this.#ids[kept] = this.#ids[i]!;
+      this.#records[kept] = rec;
+      kept++;
+    }
+    this.#ids.length = kept;
+    this.#records.length = kept;
+  }
+
+  #find(messageId: number): number {
+    const ids = this.#ids;
+    let low = 0;
+    let high = ids.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const id = ids[middle]!;
+      if (id === messageId) return middle;
+      if (id < messageId) low = middle + 1;
+      else high = middle - 1;
+    }
+    return -1;
+  }
 }
 
 class PointState {
@@ -74,7 +138,7 @@ class PointState {
   /** Transactions by every lookup key (see TxRecord.lookupKeys). */
   readonly transactions = new Map<string, TxRecord>();
   readonly records = new Map<Transaction, TxRecord>();
-  readonly byMessage = new Map<number, TxRecord>();
+  readonly byMessage = new MessageIndex();
   readonly summaries: DialogSummary[] = [];
   /** Accepted registrations of removed dialogs, while still valid (see PointDialogs.concludedRefreshes). */
   concludedRefreshes: RegistrationRefresh[] = [];
@@ -330,8 +394,7 @@ export class DialogTracker {
   }
 
   #index(point: PointState, rec: TxRecord, messageId: number): void {
-    point.byMessage.set(messageId, rec);
-    rec.messageIds = appended(rec.messageIds, messageId);
+    point.byMessage.add(messageId, rec);
   }
 
   /** Removes a transaction from the point's indexes. */
@@ -339,7 +402,7 @@ export class DialogTracker {
     const rec = point.records.get(tx);
     if (!rec) return;
     for (const key of rec.lookupKeys) if (point.transactions.get(key) === rec) point.transactions.delete(key);
-    for (const id of rec.messageIds) if (point.byMessage.get(id) === rec) point.byMessage.delete(id);
+    rec.unindexed = true;
     point.records.delete(tx);
   }
 
@@ -380,7 +443,7 @@ export class DialogTracker {
       firstTs: msg.origin.ts,
     };
     if (id.branch !== undefined) tx.branch = id.branch;
-    const rec: TxRecord = { tx, dialog, lookupKeys: [key, id.key], messageIds: [], order: point.transactionCount++ };
+    const rec: TxRecord = { tx, dialog, lookupKeys: [key, id.key], order: point.transactionCount++, unindexed: false };
     // The plain key now leads to the newest transaction (a reused branch); the "#n" key stays unique.
     point.transactions.set(id.key, rec);
     point.transactions.set(key, rec);
@@ -508,7 +571,10 @@ export class DialogTracker {
           keep.push(rec);
         }
       }
-      if (keep.length !== point.dialogs.length) point.dialogs.splice(0, point.dialogs.length, ...keep);
+      if (keep.length !== point.dialogs.length) {
+        point.dialogs.splice(0, point.dialogs.length, ...keep);
+        point.byMessage.compact();
+      }
     }
     return removed;
   }

@@ -83,6 +83,22 @@ describe('call flow INVITE/100/180/200/ACK/BYE/200', () => {
     expect(point.transactionOf(9999)).toBeUndefined();
   });
 
+  it('finds each message\'s transaction when ids come out of order (messages built last to first)', () => {
+    const reversed = new Wire();
+    const texts: [string, string, string, number][] = [
+      [request(invite), ALICE, BOB, 0],
+      [response(100, 'Trying', { ...invite, body: undefined, contact: undefined }), BOB, ALICE, 0.05],
+      [request({ method: 'BYE', callId: 'call-1@alice', fromTag: 'a1', branch: 'z9hG4bK-bye9', cseq: 2 }), ALICE, BOB, 1],
+    ];
+    const built = [...texts].reverse().map(([text, src, dst, t]) => reversed.sip(text, src, dst, t)).reverse();
+    expect(built.map((m) => m.id)).toEqual([3, 2, 1]);
+    const own = new DialogTracker();
+    for (const m of built) own.onMessage(m);
+    const point = own.analysis().point(POINT.key)!;
+    expect(built.map((m) => point.transactionOf(m.id)?.method)).toEqual(['INVITE', 'INVITE', 'BYE']);
+    expect(point.transactionOf(4)).toBeUndefined();
+  });
+
   it('derives the media both SDPs promise', () => {
     const session = only(dialog.media);
     expect(session.toTag).toBe('b1');
