@@ -34,10 +34,21 @@ export const distinctMessages: (ctx: DetectionContext) => readonly SipMessage[] 
 export interface MessageNote {
   /** Which of the rule's finding templates the note belongs to (the first unless said). */
   template?: number;
-  summary: string;
-  evidence: Omit<Evidence, 'at'>;
   /** The cited bytes of the message. */
   span?: ByteSpan;
+  /**
+   * What the note says, worked out when a finding cites it: a large capture's notes are mostly
+   * only counted (see FindingCounter), and the text of every note cost heap as long as its message
+   * was held. Reads only what the rule kept from the message's parsed views, never the views
+   * again (a held message's views are parsed again when read).
+   */
+  says(): NoteText;
+}
+
+/** The words of a note: the summary its finding takes when it is the first, and its evidence. */
+export interface NoteText {
+  summary: string;
+  evidence: Omit<Evidence, 'at'>;
 }
 
 export interface PerMessageRuleSpec {
@@ -112,7 +123,9 @@ export function perMessageRule(spec: PerMessageRuleSpec): PerMessageRule {
       for (const { msg, notes } of noted) {
         if (counted?.has(msg.callId)) continue;
         for (const note of notes) {
-          collectors[note.template ?? 0]!.add(msg.callId, note.summary, () => ({ ...note.evidence, at: [locate(ctx, msg, note.span)] }));
+          let text: NoteText | undefined;
+          const says = () => (text ??= note.says());
+          collectors[note.template ?? 0]!.add(msg.callId, () => says().summary, () => ({ ...says().evidence, at: [locate(ctx, msg, note.span)] }));
         }
       }
       counted?.report();

@@ -57,18 +57,22 @@ export const contentLengthMismatch = perMessageRule({
     const delta = msg.body.length - msg.declaredContentLength;
     if (delta === 0) return [];
     const header = msg.headers.find((h) => h.canonical === 'content-length');
+    const declared = msg.declaredContentLength;
+    const carried = msg.body.length;
     return [
       {
         template: explainableByRewrite(msg, delta) ? REWRITE : OTHER,
-        summary: `Content-Length ${msg.declaredContentLength} but the body carries ${msg.body.length} bytes`,
-        evidence: {
-          message: describeMessage(msg),
-          callId: msg.callId,
-          field: 'Content-Length',
-          value: String(msg.declaredContentLength),
-          note: `declared ${msg.declaredContentLength}, body carries ${msg.body.length} bytes (${delta > 0 ? '+' : ''}${delta})`,
-        },
         span: header?.valueSpan,
+        says: () => ({
+          summary: `Content-Length ${declared} but the body carries ${carried} bytes`,
+          evidence: {
+            message: describeMessage(msg),
+            callId: msg.callId,
+            field: 'Content-Length',
+            value: String(declared),
+            note: `declared ${declared}, body carries ${carried} bytes (${delta > 0 ? '+' : ''}${delta})`,
+          },
+        }),
       },
     ];
   },

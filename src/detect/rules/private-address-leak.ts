@@ -46,16 +46,19 @@ export const privateAddressLeak = perMessageRule({
       if (!LEAKY_HEADERS.has(header.canonical)) continue;
       const leaked = ipLiteralsIn(header.value).filter(isNatHidden);
       if (leaked.length === 0) continue;
+      const { name, value } = header;
       notes.push({
-        summary: `${header.name} still carries private ${leaked[0]} while Via/Contact/SDP carry public ${self[0]!.host}`,
-        evidence: {
-          message: describeMessage(msg),
-          callId: msg.callId,
-          field: header.name,
-          value: header.value,
-          note: `${self.map((a) => `${a.field} ${a.host}`).join(', ')}; packet source ${msg.origin.src.ip}`,
-        },
         span: header.valueSpan,
+        says: () => ({
+          summary: `${name} still carries private ${leaked[0]} while Via/Contact/SDP carry public ${self[0]!.host}`,
+          evidence: {
+            message: describeMessage(msg),
+            callId: msg.callId,
+            field: name,
+            value,
+            note: `${self.map((a) => `${a.field} ${a.host}`).join(', ')}; packet source ${msg.origin.src.ip}`,
+          },
+        }),
       });
     }
     return notes;

@@ -29,31 +29,38 @@ export const privateContactBehindNat = perMessageRule({
     const src = msg.origin.src.ip;
     const privateSelf = isPublic(src) ? senderAddresses(msg).filter((self) => isNatHidden(self.host)) : [];
     if (privateSelf.length > 0) {
-      const fields = privateSelf.map((self) => self.field).join(', ');
       notes.push({
-        summary: `${fields} ${privateSelf.length > 1 ? 'carry' : 'carries'} private ${privateSelf[0]!.host} while the packet comes from public ${src}`,
-        evidence: {
-          message: describeMessage(msg),
-          callId: msg.callId,
-          field: fields,
-          value: [...new Set(privateSelf.map((self) => self.host))].join(', '),
-          note: `packet source ${src}`,
-        },
         span: privateSelf[0]!.span,
+        says: () => {
+          const fields = privateSelf.map((self) => self.field).join(', ');
+          return {
+            summary: `${fields} ${privateSelf.length > 1 ? 'carry' : 'carries'} private ${privateSelf[0]!.host} while the packet comes from public ${src}`,
+            evidence: {
+              message: describeMessage(msg),
+              callId: msg.callId,
+              field: fields,
+              value: [...new Set(privateSelf.map((self) => self.host))].join(', '),
+              note: `packet source ${src}`,
+            },
+          };
+        },
       });
     }
     const via = msg.vias[0];
     if (msg.kind === 'response' && via?.received && isNatHidden(via.host) && isPublic(via.received)) {
+      const { host, received } = via;
       notes.push({
-        summary: `the server saw private Via ${via.host} arrive from public ${via.received}`,
-        evidence: {
-          message: describeMessage(msg),
-          callId: msg.callId,
-          field: 'Via[0].received',
-          value: via.received,
-          note: `sent-by ${via.host}, received=${via.received}: the request left the NAT with its private Via unchanged`,
-        },
         span: via.span,
+        says: () => ({
+          summary: `the server saw private Via ${host} arrive from public ${received}`,
+          evidence: {
+            message: describeMessage(msg),
+            callId: msg.callId,
+            field: 'Via[0].received',
+            value: received,
+            note: `sent-by ${host}, received=${received}: the request left the NAT with its private Via unchanged`,
+          },
+        }),
       });
     }
     return notes;

@@ -31,14 +31,16 @@ export const sdpOriginConnectionMismatch = perMessageRule({
     if (!publicConnection) return [];
     return [
       {
-        summary: `o= ${origin.address} (private) but c= ${publicConnection.address} (public)`,
-        evidence: {
-          message: describeMessage(msg),
-          callId: msg.callId,
-          field: 'sdp o=/c=',
-          value: `o=${origin.line.value} | c=${publicConnection.line.value}`,
-        },
         span: origin.line.span,
+        says: () => ({
+          summary: `o= ${origin.address} (private) but c= ${publicConnection.address} (public)`,
+          evidence: {
+            message: describeMessage(msg),
+            callId: msg.callId,
+            field: 'sdp o=/c=',
+            value: `o=${origin.line.value} | c=${publicConnection.line.value}`,
+          },
+        }),
       },
     ];
   },

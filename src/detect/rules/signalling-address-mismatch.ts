@@ -30,15 +30,17 @@ export const signallingAddressMismatch = perMessageRule({
     return senderAddresses(msg)
       .filter((self) => !self.field.startsWith('sdp') && isPublic(self.host) && self.host !== src)
       .map((self) => ({
-        summary: `${self.field} says ${self.host} but the packet came from ${src}`,
-        evidence: {
-          message: describeMessage(msg),
-          callId: msg.callId,
-          field: self.field,
-          value: self.host,
-          note: `packet source ${src}`,
-        },
         span: self.span,
+        says: () => ({
+          summary: `${self.field} says ${self.host} but the packet came from ${src}`,
+          evidence: {
+            message: describeMessage(msg),
+            callId: msg.callId,
+            field: self.field,
+            value: self.host,
+            note: `packet source ${src}`,
+          },
+        }),
       }));
   },
 });
