@@ -285,23 +285,23 @@ export class AnalysisSession {
    * each point), among `pairs` whose messages are in `only` (all when not given), by point pair.
    */
   private clockOffsetSamples(pairs: MessagePair[], only?: Set<number>): Map<string, OffsetSamples> {
-    const samples = new Map<string, OffsetSamples>();
+    // By point pair in a short list: a capture has few points, and a key text per pair cost more.
+    const found: OffsetSamples[] = [];
     for (const pair of pairs) {
       if (!pair.soleCopies || (only && !only.has(pair.inside.id))) continue;
       const insideKey = pair.inside.origin.point.key;
       const outsideKey = pair.outside.origin.point.key;
       const delta = toSeconds(pair.outside.origin.ts) - toSeconds(pair.inside.origin.ts);
-      const pointPair = `${insideKey}\u0000${outsideKey}`;
-      const known = samples.get(pointPair);
+      const known = found.find((s) => s.insideKey === insideKey && s.outsideKey === outsideKey);
       if (known === undefined) {
-        samples.set(pointPair, { insideKey, outsideKey, count: 1, low: delta, high: delta, offsetSeconds: delta });
+        found.push({ insideKey, outsideKey, count: 1, low: delta, high: delta, offsetSeconds: delta });
       } else {
         known.count++;
         if (delta < known.low) known.low = delta;
         if (delta > known.high) known.high = delta;
       }
     }
-    return samples;
+    return new Map(found.map((s) => [`${s.insideKey}\u0000${s.outsideKey}`, s]));
   }
 
   /** The clock offsets of the messages held, counting the samples of the forgotten ones too. */

@@ -127,17 +127,18 @@ function pairPoints(inside: PointMessages, outside: PointMessages, insideInfo: C
   const estimate = estimateOffset(insideGroups, outsideGroups);
   const offset = estimate?.offset ?? 0;
   const pairs: MessagePair[] = [];
-  const matched = new Set<SipMessage>();
+  // By message id: a Set of the messages themselves gave each one an identity hash, at every conclusion.
+  const matched = new Set<number>();
 
   for (const [key, insideList] of insideGroups) {
     const outsideList = outsideGroups.get(key);
     if (!outsideList) continue;
-    const taken = new Set<number>();
+    const taken: boolean[] = new Array<boolean>(outsideList.length).fill(false);
     for (const a of insideList) {
       let best = -1;
       let bestDistance = Infinity;
       for (let j = 0; j < outsideList.length; j++) {
-        if (taken.has(j)) continue;
+        if (taken[j]) continue;
         const distance = Math.abs(seconds(outsideList[j]!) - seconds(a) - offset);
         if (distance <= MATCH_WINDOW_SECONDS && distance < bestDistance) {
           best = j;
@@ -145,9 +146,9 @@ function pairPoints(inside: PointMessages, outside: PointMessages, insideInfo: C
         }
       }
       if (best < 0) continue;
-      taken.add(best);
+      taken[best] = true;
       const b = outsideList[best]!;
-      matched.add(a).add(b);
+      matched.add(a.id).add(b.id);
       const { diffs, proxied } = compare(a, b);
       pairs.push({
         inside: a,
@@ -167,7 +168,7 @@ function pairPoints(inside: PointMessages, outside: PointMessages, insideInfo: C
   const findDropped = (list: SipMessage[], seenAt: CapturePointInfo, missingAt: CapturePointInfo, toOtherClock: number, direction: 'outbound' | 'inbound') => {
     if (missingAt.firstSeen === undefined || missingAt.lastSeen === undefined) return;
     for (const msg of list) {
-      if (matched.has(msg) || !crossingDialogs.has(dialogKey(msg))) continue;
+      if (matched.has(msg.id) || !crossingDialogs.has(dialogKey(msg))) continue;
       const t = seconds(msg) + toOtherClock;
       if (t < missingAt.firstSeen - MATCH_WINDOW_SECONDS || t > missingAt.lastSeen + MATCH_WINDOW_SECONDS) continue;
       dropped.push({ message: msg, seenAt, missingAt, direction });

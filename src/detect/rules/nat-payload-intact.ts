@@ -1,4 +1,5 @@
 import { FindingCollector, describeMessage, locate } from '../evidence.js';
+import type { MessagePair } from '../../correlate/types.js';
 import type { DetectionContext, Rule } from '../types.js';
 
 /** The evidence behind "nat-without-alg" from two sides: addresses translated, payload byte-identical. */
@@ -19,9 +20,8 @@ export const natPayloadIntact: Rule = {
         'Nothing to disable. Behind NAT without an ALG, the provider (or its SBC) must handle NAT traversal (rport, received, symmetric RTP), or the phone must use keepalives or STUN.',
     });
     // A dialog with any rewritten message is the ALG rules' business, even if some messages got through intact.
-    const rewrittenDialogs = new Set(
-      ctx.correlation.pairs.filter((p) => p.diffs.some((d) => d.area !== 'transport')).map((p) => p.inside.callId),
-    );
+    const rewrittenDialogs = new Set<string | undefined>();
+    for (const pair of ctx.correlation.pairs) if (rewritten(pair)) rewrittenDialogs.add(pair.inside.callId);
     for (const pair of ctx.correlation.pairs) {
       if (!pair.translated || pair.proxied || rewrittenDialogs.has(pair.inside.callId)) continue;
       const src = pair.diffs.find((d) => d.field === 'src');
@@ -39,3 +39,8 @@ export const natPayloadIntact: Rule = {
     return collector.findings();
   },
 };
+
+function rewritten(pair: MessagePair): boolean {
+  for (const diff of pair.diffs) if (diff.area !== 'transport') return true;
+  return false;
+}
