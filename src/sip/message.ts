@@ -163,7 +163,9 @@ class ParsedSipMessage implements SipMessage {
 
   static memo(msg: SipMessage): unknown[] | undefined {
     // Room for every slot at once: one grown by assignment keeps spare room, in every held message.
-    return msg instanceof ParsedSipMessage ? (msg.#memo ??= new Array<unknown>(memoSlots)) : undefined;
+    // Filled, not holey: reading a slot of a holey array and asking `in` were the slow part of a
+    // lookup that conclusions make for every held message and rule.
+    return msg instanceof ParsedSipMessage ? (msg.#memo ??= new Array<unknown>(memoSlots).fill(UNSET)) : undefined;
   }
 
   /** Sets how many messages keep their parsed views at a time (at least 1); releases the rest. */
@@ -213,6 +215,14 @@ export interface MemoSlot<T> {
 
 let memoSlots = 0;
 
+/** A memo slot nothing was kept in yet (undefined may be kept). */
+const UNSET: unique symbol = Symbol('unset');
+
+/** What `memo` keeps in `slot`, or UNSET (a slot made after the memo is beyond its end). */
+function slotValue(memo: unknown[], slot: MemoSlot<unknown>): unknown {
+  return slot.index < memo.length ? memo[slot.index] : UNSET;
+}
+
 export function memoSlot<T>(): MemoSlot<T> {
   return { index: memoSlots++, fallback: new WeakMap() };
 }
@@ -221,14 +231,18 @@ export function memoSlot<T>(): MemoSlot<T> {
 export function recall<T>(msg: SipMessage, slot: MemoSlot<T>): { value: T } | undefined {
   const memo = ParsedSipMessage.memo(msg);
   if (memo === undefined) return slot.fallback.get(msg);
-  return slot.index in memo ? { value: memo[slot.index] as T } : undefined;
+  const value = slotValue(memo, slot);
+  return value === UNSET ? undefined : { value: value as T };
 }
 
 /** Keeps `value` with the message in `slot` (replacing what was there). */
 export function remember<T>(msg: SipMessage, slot: MemoSlot<T>, value: T): T {
   const memo = ParsedSipMessage.memo(msg);
   if (memo === undefined) slot.fallback.set(msg, { value });
-  else memo[slot.index] = value;
+  else {
+    while (memo.length <= slot.index) memo.push(UNSET);
+    memo[slot.index] = value;
+  }
   return value;
 }
 
@@ -239,7 +253,10 @@ export function remember<T>(msg: SipMessage, slot: MemoSlot<T>, value: T): T {
  */
 export function memoized<T>(msg: SipMessage, slot: MemoSlot<T>, compute: (msg: SipMessage) => T): T {
   const memo = ParsedSipMessage.memo(msg);
-  if (memo !== undefined && slot.index in memo) return memo[slot.index] as T;
+  if (memo !== undefined) {
+    const value = slotValue(memo, slot);
+    if (value !== UNSET) return value as T;
+  }
   const known = memo === undefined ? slot.fallback.get(msg) : undefined;
   return known !== undefined ? known.value : remember(msg, slot, compute(msg));
 }
