@@ -7,7 +7,7 @@
 import type { CaptureInterface, CaptureProblem, CaptureSink, Timestamp } from '../capture/types.js';
 import { compareCopies, correlate, matchKey } from '../correlate/correlate.js';
 import { AddressProfile, assignSides } from '../correlate/sides.js';
-import type { ClockOffset, Correlation, MessagePair, PointHistory, PointMessages, Side, SideAssignment } from '../correlate/types.js';
+import type { ClockOffset, Correlation, MessagePair, PointHistory, PointMessages, Side, SideAssignment, TimeSpan } from '../correlate/types.js';
 import { PacketDecoder, formatEndpoint, type CapturePointRef, type DecodeStats } from '../decode/index.js';
 import { compareFindings, detect, noteMessage, type Detection } from '../detect/detect.js';
 import type { DetectionContext, EvidenceLocation, Finding, FindingCounter, FindingTemplate, ForgottenSend, PointObservations, RuleId } from '../detect/types.js';
@@ -28,6 +28,8 @@ interface PointState extends PointObservations {
   forgotten: PointHistory;
   /** Packet addresses of every message seen here, held or forgotten (kept as they arrive: see correlate's seenAddresses). */
   seenAddresses: AddressProfile;
+  /** Capture time of every message seen here, held or forgotten (kept as they arrive: see correlate's seenSpan). */
+  seenSpan: TimeSpan | undefined;
   forgottenSends: Map<string, ForgottenSend>;
   /** forgottenSends is pruned when it reaches this size (keepSendsOfRegisteredBindings). */
   pruneSendsAt: number;
@@ -251,6 +253,7 @@ export class AnalysisSession {
         icmpErrors: [],
         forgotten: { messages: 0 },
         seenAddresses: new AddressProfile(),
+        seenSpan: undefined,
         forgottenSends: new Map(),
         pruneSendsAt: MIN_SENDS_BEFORE_PRUNING,
         givenSide: 'unknown',
@@ -272,6 +275,10 @@ export class AnalysisSession {
     const point = this.pointOf(message.origin.point);
     this.messages.add(point.messages, message);
     point.seenAddresses.addMessage(message);
+    const t = toSeconds(message.origin.ts);
+    if (point.seenSpan === undefined) point.seenSpan = { firstSeen: t, lastSeen: t };
+    else if (t < point.seenSpan.firstSeen) point.seenSpan.firstSeen = t;
+    else if (t > point.seenSpan.lastSeen) point.seenSpan.lastSeen = t;
     this.dialogs.onMessage(message);
     // Correlation keys, per-message findings and the comparison with the copy at the other side of
     // the router are worked out now, while the headers are parsed: a large capture's messages are
@@ -599,7 +606,7 @@ export class AnalysisSession {
   private holdings(): Holdings {
     const dialogAnalysis = this.dialogs.analysis();
     const pointList = [...this.points.values()];
-    const pointMessages: PointMessages[] = pointList.map((p) => ({ ref: p.ref, interfaceName: p.interfaceName, messages: p.messages, forgotten: p.forgotten, seenAddresses: p.seenAddresses }));
+    const pointMessages: PointMessages[] = pointList.map((p) => ({ ref: p.ref, interfaceName: p.interfaceName, messages: p.messages, forgotten: p.forgotten, seenAddresses: p.seenAddresses, seenSpan: p.seenSpan }));
     const correlation = correlate(pointMessages, this.sides);
     for (const info of correlation.points) this.pointOf(info.ref).side = info.side;
     if (this.forgottenOffsets.size > 0) correlation.clockOffsets = this.withForgottenOffsets(correlation);

@@ -75,12 +75,16 @@ function addressProfile(point: PointMessages): AddressProfile {
 
 export function assignSides(points: PointMessages[], assignment: SideAssignment): CapturePointInfo[] {
   return points.map((point) => {
-    let firstSeen = point.forgotten?.firstSeen;
-    let lastSeen = point.forgotten?.lastSeen;
-    for (const msg of point.messages) {
-      const t = timeOf(msg.origin.ts);
-      if (firstSeen === undefined || t < firstSeen) firstSeen = t;
-      if (lastSeen === undefined || t > lastSeen) lastSeen = t;
+    let firstSeen = point.seenSpan?.firstSeen;
+    let lastSeen = point.seenSpan?.lastSeen;
+    if (point.seenSpan === undefined) {
+      firstSeen = point.forgotten?.firstSeen;
+      lastSeen = point.forgotten?.lastSeen;
+      for (const msg of point.messages) {
+        const t = timeOf(msg.origin.ts);
+        if (firstSeen === undefined || t < firstSeen) firstSeen = t;
+        if (lastSeen === undefined || t > lastSeen) lastSeen = t;
+      }
     }
     const base = {
       ref: point.ref,

@@ -117,6 +117,14 @@ export interface PointMessages {
    * worked out from `messages`.
    */
   seenAddresses?: AddressProfile;
+  /** Likewise the capture time every message the point has seen covers, held or forgotten. */
+  seenSpan?: TimeSpan;
+}
+
+/** From the first to the last of some times, in seconds since the epoch. */
+export interface TimeSpan {
+  firstSeen: number;
+  lastSeen: number;
 }
 
 /** What is kept of a capture point's messages once they are forgotten. */

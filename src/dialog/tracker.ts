@@ -61,8 +61,6 @@ interface TxRecord {
   dialog: DialogRecord;
   /** Every key the transaction is filed under (its own, the client key, its 2xx ACKs' keys). */
   lookupKeys: string[];
-  /** Creation order within the point. */
-  order: number;
   /** Unindexed: the message index no longer leads to it (see MessageIndex). */
   unindexed: boolean;
 }
@@ -148,7 +146,6 @@ class PointState {
   /** When #settle last ran, and how many messages the point had taken then. */
   settled: { now: Timestamp; messagesTaken: number } | undefined;
   dialogCount = 0;
-  transactionCount = 0;
   constructor(readonly ref: CapturePointRef) {}
 
   see(ts: Timestamp): void {
@@ -157,7 +154,8 @@ class PointState {
 
   /** Live transactions in order of creation. */
   transactionList(): Transaction[] {
-    return [...this.records.values()].sort((a, b) => a.order - b.order).map((r) => r.tx);
+    // A Map iterates in the order its keys were first set: records are set once, as created.
+    return Array.from(this.records.values(), (r) => r.tx);
   }
 }
 
@@ -443,7 +441,7 @@ export class DialogTracker {
       firstTs: msg.origin.ts,
     };
     if (id.branch !== undefined) tx.branch = id.branch;
-    const rec: TxRecord = { tx, dialog, lookupKeys: [key, id.key], order: point.transactionCount++, unindexed: false };
+    const rec: TxRecord = { tx, dialog, lookupKeys: [key, id.key], unindexed: false };
     // The plain key now leads to the newest transaction (a reused branch); the "#n" key stays unique.
     point.transactions.set(id.key, rec);
     point.transactions.set(key, rec);
