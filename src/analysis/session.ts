@@ -88,7 +88,11 @@ function comparesCopies(sides: SideAssignment): boolean {
   return sides.insideFiles.length + sides.insideInterfaces.length > 0 && sides.outsideFiles.length + sides.outsideInterfaces.length > 0;
 }
 
-/** Messages remembered by correlation key to find a message's copy at another point as it arrives. */
+/**
+ * Messages remembered by correlation key (the latest RECENT_COPIES / 2 keys at least) to compare a
+ * message with its copy at another point as it arrives, while both are parsed. One not found there
+ * is still paired and compared when the session correlates, only at the cost of parsing it again.
+ */
 const RECENT_COPIES = 4096;
 
 /** Past this many dialogs, a rule's findings for further dialogs are counted in one finding, not listed. */
@@ -199,8 +203,13 @@ export class AnalysisSession {
   private readonly forgottenOffsets = new Map<string, OffsetSamples>();
   private readonly sipDefectCounts: Record<string, number> = {};
   private concludeAt: number;
-  /** The latest messages by correlation key (see RECENT_COPIES), oldest first. */
-  private readonly recentByKey = new Map<string, SipMessage>();
+  /**
+   * The latest message by correlation key, in two generations of RECENT_COPIES / 2 keys: when the
+   * newer is full it becomes the older, and the older is dropped. (One Map dropping its oldest key
+   * at every message had its iterator skip the deleted entries before it, every time.)
+   */
+  private recentByKey = new Map<string, SipMessage>();
+  private olderByKey = new Map<string, SipMessage>();
   private lastTs: Timestamp | undefined;
   private sipMessages = 0;
 
@@ -339,10 +348,12 @@ export class AnalysisSession {
     // Worked out now in any case, while the headers are parsed: detection and correlation read it later.
     const key = matchKey(message);
     if (side === 'unknown') return;
-    const other = this.recentByKey.get(key);
-    if (other !== undefined) this.recentByKey.delete(key);
+    const other = this.recentByKey.get(key) ?? this.olderByKey.get(key);
     this.recentByKey.set(key, message);
-    if (this.recentByKey.size > RECENT_COPIES) this.recentByKey.delete(this.recentByKey.keys().next().value!);
+    if (this.recentByKey.size >= RECENT_COPIES / 2) {
+      this.olderByKey = this.recentByKey;
+      this.recentByKey = new Map();
+    }
     if (other === undefined) return;
     const otherSide = this.pointOf(other.origin.point).givenSide;
     if (side === 'inside' && otherSide === 'outside') compareCopies(message, other);
