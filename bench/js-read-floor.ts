@@ -8,10 +8,7 @@
  * Map by its ports and counts it, about the least any RTP accounting does per packet. Each runs
  * three times (the first warms the page cache); the fastest is printed.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
-import { FILE_HEADER_LENGTH, RECORD_HEADER_LENGTH } from '../src/capture/pcap.js';
-
-const CHUNK_BYTES = 4 << 20;
+import { forEachRecord } from './pcap-records.js';
 
 interface StreamCount {
   packets: number;
@@ -20,34 +17,13 @@ interface StreamCount {
 }
 
 function walk(path: string, countStreams: boolean): { packets: number; streams: number } {
-  const fd = openSync(path, 'r');
-  const buf = Buffer.allocUnsafe(CHUNK_BYTES + 0x40000);
   const streams = new Map<number, StreamCount>();
-  let have = 0;
-  let pos = 0;
-  let packets = 0;
-  let headerSkipped = false;
-  try {
-    for (;;) {
-      if (pos > 0) {
-        buf.copy(buf, 0, pos, have);
-        have -= pos;
-        pos = 0;
-      }
-      const read = readSync(fd, buf, have, CHUNK_BYTES, null);
-      if (read === 0) break;
-      have += read;
-      if (!headerSkipped) {
-        pos = FILE_HEADER_LENGTH;
-        headerSkipped = true;
-      }
-      while (have - pos >= RECORD_HEADER_LENGTH) {
-        const captured = buf.readUInt32LE(pos + 8);
-        const data = pos + RECORD_HEADER_LENGTH;
-        if (data + captured > have) break;
-        packets++;
-        // Ethernet, IPv4, UDP: the ports as one int32 key, the RTP sequence number after them.
-        if (countStreams && buf[data + 12] === 0x08 && buf[data + 13] === 0x00 && buf[data + 23] === 17) {
+  const packets = forEachRecord(
+    path,
+    countStreams
+      ? (buf, data, captured) => {
+          // Ethernet, IPv4, UDP: the ports as one int32 key, the RTP sequence number after them.
+          if (buf[data + 12] !== 0x08 || buf[data + 13] !== 0x00 || buf[data + 23] !== 17) return;
           const udp = data + 14 + (buf[data + 14]! & 15) * 4;
           const key = (buf.readUInt16BE(udp) << 16) | buf.readUInt16BE(udp + 2);
           let stream = streams.get(key);
@@ -56,12 +32,8 @@ function walk(path: string, countStreams: boolean): { packets: number; streams: 
           stream.bytes += captured;
           stream.lastSeq = buf.readUInt16BE(udp + 10);
         }
-        pos = data + captured;
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
+      : () => {},
+  );
   return { packets, streams: streams.size };
 }
 

@@ -15,10 +15,8 @@
  * judges anything or writes output: every real parse+group does more. Each level runs three times
  * (the first warms the page cache); the fastest is printed.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
-import { FILE_HEADER_LENGTH, RECORD_HEADER_LENGTH } from '../src/capture/pcap.js';
+import { forEachRecord } from './pcap-records.js';
 
-const CHUNK_BYTES = 4 << 20;
 const LEVELS = ['records', 'scan', 'group', 'strings'] as const;
 type Level = (typeof LEVELS)[number];
 
@@ -127,63 +125,35 @@ interface Counts {
 }
 
 function walk(path: string, level: Level): Counts {
-  const fd = openSync(path, 'r');
-  const buf = Buffer.allocUnsafe(CHUNK_BYTES + 0x40000);
   const fields: Fields = { response: false, callId: -1, callIdEnd: -1, cseqMethod: -1, cseqMethodEnd: -1, branch: -1, branchEnd: -1, fromTag: -1, fromTagEnd: -1, toTag: -1, toTagEnd: -1 };
   const dialogsByHash = new Map<number, number>();
   const transactionsByHash = new Map<number, number>();
   const dialogsByString = new Map<string, number>();
   const transactionsByString = new Map<string, number>();
   const counts: Counts = { packets: 0, messages: 0, dialogs: 0, transactions: 0 };
-  let have = 0;
-  let pos = 0;
-  let headerSkipped = false;
-  try {
-    for (;;) {
-      if (pos > 0) {
-        buf.copy(buf, 0, pos, have);
-        have -= pos;
-        pos = 0;
-      }
-      const read = readSync(fd, buf, have, CHUNK_BYTES, null);
-      if (read === 0) break;
-      have += read;
-      if (!headerSkipped) {
-        pos = FILE_HEADER_LENGTH;
-        headerSkipped = true;
-      }
-      while (have - pos >= RECORD_HEADER_LENGTH) {
-        const captured = buf.readUInt32LE(pos + 8);
-        const data = pos + RECORD_HEADER_LENGTH;
-        if (data + captured > have) break;
-        counts.packets++;
-        pos = data + captured;
-        if (level === 'records' || buf[data + 12] !== 0x08 || buf[data + 13] !== 0x00 || buf[data + 23] !== 17) continue;
-        const payload = data + 14 + (buf[data + 14]! & 15) * 4 + 8;
-        if (!scan(buf, payload, pos, fields)) continue;
-        counts.messages++;
-        if (level === 'group') {
-          const dialogTag = fields.fromTag >= 0 ? fnv(buf, fields.fromTag, fields.fromTagEnd) : 0;
-          const dialogKey = (Math.imul(fnv(buf, fields.callId, fields.callIdEnd), 31) ^ dialogTag) >>> 0;
-          dialogsByHash.set(dialogKey, (dialogsByHash.get(dialogKey) ?? 0) + 1);
-          const method = fields.cseqMethod >= 0 ? fnv(buf, fields.cseqMethod, fields.cseqMethodEnd) : 0;
-          const transactionKey = (Math.imul(fields.branch >= 0 ? fnv(buf, fields.branch, fields.branchEnd) : 0, 31) ^ method) >>> 0;
-          transactionsByHash.set(transactionKey, (transactionsByHash.get(transactionKey) ?? 0) + 1);
-        } else if (level === 'strings') {
-          const callId = buf.toString('latin1', fields.callId, fields.callIdEnd);
-          const fromTag = fields.fromTag >= 0 ? buf.toString('latin1', fields.fromTag, fields.fromTagEnd) : '';
-          const dialogKey = `D|${callId}|${fromTag}`;
-          dialogsByString.set(dialogKey, (dialogsByString.get(dialogKey) ?? 0) + 1);
-          const branch = fields.branch >= 0 ? buf.toString('latin1', fields.branch, fields.branchEnd) : '';
-          const method = fields.cseqMethod >= 0 ? buf.toString('latin1', fields.cseqMethod, fields.cseqMethodEnd) : '';
-          const transactionKey = `${branch}|${method}`;
-          transactionsByString.set(transactionKey, (transactionsByString.get(transactionKey) ?? 0) + 1);
-        }
-      }
+  counts.packets = forEachRecord(path, (buf, data, captured) => {
+    if (level === 'records' || buf[data + 12] !== 0x08 || buf[data + 13] !== 0x00 || buf[data + 23] !== 17) return;
+    const payload = data + 14 + (buf[data + 14]! & 15) * 4 + 8;
+    if (!scan(buf, payload, data + captured, fields)) return;
+    counts.messages++;
+    if (level === 'group') {
+      const dialogTag = fields.fromTag >= 0 ? fnv(buf, fields.fromTag, fields.fromTagEnd) : 0;
+      const dialogKey = (Math.imul(fnv(buf, fields.callId, fields.callIdEnd), 31) ^ dialogTag) >>> 0;
+      dialogsByHash.set(dialogKey, (dialogsByHash.get(dialogKey) ?? 0) + 1);
+      const method = fields.cseqMethod >= 0 ? fnv(buf, fields.cseqMethod, fields.cseqMethodEnd) : 0;
+      const transactionKey = (Math.imul(fields.branch >= 0 ? fnv(buf, fields.branch, fields.branchEnd) : 0, 31) ^ method) >>> 0;
+      transactionsByHash.set(transactionKey, (transactionsByHash.get(transactionKey) ?? 0) + 1);
+    } else if (level === 'strings') {
+      const callId = buf.toString('latin1', fields.callId, fields.callIdEnd);
+      const fromTag = fields.fromTag >= 0 ? buf.toString('latin1', fields.fromTag, fields.fromTagEnd) : '';
+      const dialogKey = `D|${callId}|${fromTag}`;
+      dialogsByString.set(dialogKey, (dialogsByString.get(dialogKey) ?? 0) + 1);
+      const branch = fields.branch >= 0 ? buf.toString('latin1', fields.branch, fields.branchEnd) : '';
+      const method = fields.cseqMethod >= 0 ? buf.toString('latin1', fields.cseqMethod, fields.cseqMethodEnd) : '';
+      const transactionKey = `${branch}|${method}`;
+      transactionsByString.set(transactionKey, (transactionsByString.get(transactionKey) ?? 0) + 1);
     }
-  } finally {
-    closeSync(fd);
-  }
+  });
   counts.dialogs = dialogsByHash.size + dialogsByString.size;
   counts.transactions = transactionsByHash.size + transactionsByString.size;
   return counts;
