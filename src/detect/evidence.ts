@@ -67,10 +67,11 @@ export class FindingCollector {
   }
 }
 
-/** The dialogs whose findings of one rule a concluding run only counts, and how much evidence each template has in them. */
+/** The dialogs whose findings of one rule a concluding run only counts (see countedDialogs). */
 export interface CountedDialogs {
+  /** Whether the findings of the dialog with this Call-ID are only counted. */
   has(dialog: string | undefined): boolean;
-  /** Hands the counted findings to the counter, one call per template. */
+  /** Hands the counted findings to the counter, one call per template, with their evidence counted. */
   report(): void;
 }
 
