@@ -174,7 +174,11 @@ function later(a: Timestamp | undefined, b: Timestamp): Timestamp {
 
 /** Detection groups evidence into one finding per rule and dialog: that is a finding's identity. */
 export function findingKey(finding: Finding): string {
-  return `${finding.rule}\u0000${finding.dialog ?? ''}`;
+  return ruleDialogKey(finding.rule, finding.dialog ?? '');
+}
+
+function ruleDialogKey(rule: string, dialog: string): string {
+  return `${rule}\u0000${dialog}`;
 }
 
 export class AnalysisSession {
@@ -534,7 +538,7 @@ export class AnalysisSession {
       countsOnly: (rule: RuleId, dialog: string, ts: Timestamp, messageId: number) => {
         const listed = this.listedByRule.get(rule);
         if (listed === undefined || listed.length < MAX_LISTED_DIALOGS_PER_RULE) return false;
-        if (this.retainedFindings.has(`${rule}\u0000${dialog}`)) return false;
+        if (this.retainedFindings.has(ruleDialogKey(rule, dialog))) return false;
         return byCitation({ ts, messageId }, listed.at(-1)!.evidence[0]?.at[0]) >= 0;
       },
       count: (template: FindingTemplate, dialogs: readonly string[], pieces: number) => {
