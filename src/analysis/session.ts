@@ -16,6 +16,7 @@ import { DialogTracker } from '../dialog/index.js';
 import type { DialogAnalysis, DialogConfig } from '../dialog/types.js';
 import { SipFramer, keepParsedViews, type SipKeepalive, type SipMessage } from '../sip/index.js';
 import { HeapTrimmer } from '../util/heap.js';
+import { indexOfId } from '../util/lists.js';
 import { toSeconds } from '../util/time.js';
 import { groupDialogs, summarizeGroup, type DialogGroup } from './dialog-groups.js';
 import { ConcludedDialogs } from './concluded.js';
@@ -723,15 +724,8 @@ class HeldMessages implements MessagesById {
 
   get(id: number): SipMessage | undefined {
     for (const { messages } of this.points.values()) {
-      let low = 0;
-      let high = messages.length - 1;
-      while (low <= high) {
-        const middle = (low + high) >>> 1;
-        const found = messages[middle]!;
-        if (found.id === id) return found;
-        if (found.id < id) low = middle + 1;
-        else high = middle - 1;
-      }
+      const at = indexOfId(messages.length, (index) => messages[index]!.id, id);
+      if (at >= 0) return messages[at];
     }
     return undefined;
   }

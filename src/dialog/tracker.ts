@@ -9,7 +9,7 @@
 import type { Timestamp } from '../capture/types.js';
 import type { CapturePointRef, TransportPayload, UdpDatagramView } from '../decode/types.js';
 import type { SipMessage } from '../sip/types.js';
-import { appended } from '../util/lists.js';
+import { appended, indexOfId } from '../util/lists.js';
 import { DialogRecord, kindOfMethod } from './dialog.js';
 import { MediaTracker } from './media.js';
 import { copyTimestamp, isBefore, secondsBetween } from './time.js';
@@ -116,16 +116,7 @@ class MessageIndex {
 
   #find(messageId: number): number {
     const ids = this.#ids;
-    let low = 0;
-    let high = ids.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >>> 1;
-      const id = ids[middle]!;
-      if (id === messageId) return middle;
-      if (id < messageId) low = middle + 1;
-      else high = middle - 1;
-    }
-    return -1;
+    return indexOfId(ids.length, (index) => ids[index]!, messageId);
   }
 }
 

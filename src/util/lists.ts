@@ -19,3 +19,21 @@ export function appended<T>(list: T[], item: T): T[] {
 
 /** Beyond this length a push's spare room is a small share of the list. */
 const EXACT_UP_TO = 16;
+
+/**
+ * Where `id` is among `length` items whose ids (idAt) ascend, by bisection; -1 when it is not
+ * there. For lists kept in order of arrival by a sequential id (messages, and what is filed by
+ * message).
+ */
+export function indexOfId(length: number, idAt: (index: number) => number, id: number): number {
+  let low = 0;
+  let high = length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const found = idAt(middle);
+    if (found === id) return middle;
+    if (found < id) low = middle + 1;
+    else high = middle - 1;
+  }
+  return -1;
+}
