@@ -13,6 +13,10 @@ export interface DialogGroup {
 }
 
 export function groupDialogs(analysis: DialogAnalysis, pairs: MessagePair[], sideOf: (pointKey: string) => string): DialogGroup[] {
+  const start = (d: Dialog) => d.start.sec + d.start.nsec / 1e9;
+  const byStart = (a: DialogGroup, b: DialogGroup) => start(a.dialogs[0]!) - start(b.dialogs[0]!);
+  // Nothing matched across points (one capture point, most often): every dialog is a call of its own.
+  if (pairs.length === 0) return analysis.points.flatMap((point) => point.dialogs.map((dialog) => ({ dialogs: [dialog] }))).sort(byStart);
   const parent = new Map<string, string>();
   const find = (id: string): string => {
     let root = id;
@@ -39,11 +43,8 @@ export function groupDialogs(analysis: DialogAnalysis, pairs: MessagePair[], sid
     if (!list) groups.set(root, (list = []));
     list.push(dialog);
   }
-  const start = (d: Dialog) => d.start.sec + d.start.nsec / 1e9;
   const sideRank = (d: Dialog) => ({ inside: 0, outside: 1 })[sideOf(d.point.key)] ?? 2;
-  return [...groups.values()]
-    .map((dialogs) => ({ dialogs: dialogs.sort((a, b) => sideRank(a) - sideRank(b) || start(a) - start(b)) }))
-    .sort((a, b) => start(a.dialogs[0]!) - start(b.dialogs[0]!));
+  return [...groups.values()].map((dialogs) => ({ dialogs: dialogs.sort((a, b) => sideRank(a) - sideRank(b) || start(a) - start(b)) })).sort(byStart);
 }
 
 /** What the output lists of one call or registration, from its dialogs (inside first). */
