@@ -488,11 +488,8 @@ export class AnalysisSession {
           kept.push(msg);
           continue;
         }
-        const history = point.forgotten;
+        point.forgotten.messages++;
         const t = toSeconds(msg.origin.ts);
-        history.messages++;
-        if (history.firstSeen === undefined || t < history.firstSeen) history.firstSeen = t;
-        if (history.lastSeen === undefined || t > history.lastSeen) history.lastSeen = t;
         const sender = formatEndpoint(msg.origin.src.ip, msg.origin.src.port);
         const known = point.forgottenSends.get(sender);
         if (known === undefined || toSeconds(known.ts) < t) point.forgottenSends.set(sender, { ts: msg.origin.ts, frame: msg.origin.frames[0] ?? 0, messageId: msg.id });

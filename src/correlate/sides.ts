@@ -78,8 +78,6 @@ export function assignSides(points: PointMessages[], assignment: SideAssignment)
     let firstSeen = point.seenSpan?.firstSeen;
     let lastSeen = point.seenSpan?.lastSeen;
     if (point.seenSpan === undefined) {
-      firstSeen = point.forgotten?.firstSeen;
-      lastSeen = point.forgotten?.lastSeen;
       for (const msg of point.messages) {
         const t = timeOf(msg.origin.ts);
         if (firstSeen === undefined || t < firstSeen) firstSeen = t;

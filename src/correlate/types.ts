@@ -108,7 +108,8 @@ export interface PointMessages {
   messages: SipMessage[];
   /**
    * Messages of this point an analysis of a large capture already concluded and no longer holds:
-   * they still count for the point's message total, time span and side.
+   * they still count for the point's message total (and, through seenAddresses and seenSpan, for
+   * its side and time span).
    */
   forgotten?: PointHistory;
   /**
@@ -117,7 +118,10 @@ export interface PointMessages {
    * worked out from `messages`.
    */
   seenAddresses?: AddressProfile;
-  /** Likewise the capture time every message the point has seen covers, held or forgotten. */
+  /**
+   * Likewise the capture time every message the point has seen covers, held or forgotten, when the
+   * caller keeps it; otherwise worked out from `messages`.
+   */
   seenSpan?: TimeSpan;
 }
 
@@ -130,7 +134,4 @@ export interface TimeSpan {
 /** What is kept of a capture point's messages once they are forgotten. */
 export interface PointHistory {
   messages: number;
-  /** Capture time covered, in seconds since the epoch. */
-  firstSeen?: number;
-  lastSeen?: number;
 }
