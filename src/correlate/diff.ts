@@ -4,7 +4,7 @@
  * header, SDP lines by media section and type), never by line presence, so a diff names the field.
  */
 import type { SdpLine, SipHeader, SipMessage } from '../sip/types.js';
-import type { DiffValue, FieldDiff } from './types.js';
+import type { DiffValue, FieldDiff, MessagePair } from './types.js';
 
 /** Headers compared through their parsed form below, not as raw header lines. */
 const STRUCTURED_HEADERS = new Set(['via', 'contact', 'from', 'to']);
@@ -164,4 +164,10 @@ export function diffMessages(inside: SipMessage, outside: SipMessage): FieldDiff
   diffOtherHeaders(diffs, inside, outside);
   diffSdp(diffs, inside, outside);
   return diffs;
+}
+
+/** Whether a pair's SIP payload differs between its two copies (packet addresses and ports aside). */
+export function payloadChanged(pair: MessagePair): boolean {
+  for (const diff of pair.diffs) if (diff.area !== 'transport') return true;
+  return false;
 }

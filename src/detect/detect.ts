@@ -2,6 +2,7 @@
  * Runs every rule, then weighs one-sided suspicions against two-sided facts: a suspicious pattern
  * that was already present, byte for byte, on the other side of the router was not made in transit.
  */
+import { payloadChanged } from '../correlate/diff.js';
 import type { SipMessage } from '../sip/types.js';
 import type { PerMessageRule } from './messages.js';
 import { RULES } from './rules/index.js';
@@ -18,7 +19,7 @@ const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 } as const;
 function unchangedAcrossRouter(ctx: DetectionContext): Set<number> {
   const ids = new Set<number>();
   for (const pair of ctx.correlation.pairs) {
-    if (pair.diffs.some((d) => d.area !== 'transport')) continue;
+    if (payloadChanged(pair)) continue;
     ids.add(pair.inside.id).add(pair.outside.id);
   }
   return ids;

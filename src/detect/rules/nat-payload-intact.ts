@@ -1,5 +1,5 @@
+import { payloadChanged } from '../../correlate/diff.js';
 import { FindingCollector, describeMessage, locate } from '../evidence.js';
-import type { MessagePair } from '../../correlate/types.js';
 import type { DetectionContext, Rule } from '../types.js';
 
 /** The evidence behind "nat-without-alg" from two sides: addresses translated, payload byte-identical. */
@@ -21,7 +21,7 @@ export const natPayloadIntact: Rule = {
     });
     // A dialog with any rewritten message is the ALG rules' business, even if some messages got through intact.
     const rewrittenDialogs = new Set<string | undefined>();
-    for (const pair of ctx.correlation.pairs) if (rewritten(pair)) rewrittenDialogs.add(pair.inside.callId);
+    for (const pair of ctx.correlation.pairs) if (payloadChanged(pair)) rewrittenDialogs.add(pair.inside.callId);
     for (const pair of ctx.correlation.pairs) {
       if (!pair.translated || pair.proxied || rewrittenDialogs.has(pair.inside.callId)) continue;
       const src = pair.diffs.find((d) => d.field === 'src');
@@ -39,8 +39,3 @@ export const natPayloadIntact: Rule = {
     return collector.findings();
   },
 };
-
-function rewritten(pair: MessagePair): boolean {
-  for (const diff of pair.diffs) if (diff.area !== 'transport') return true;
-  return false;
-}
