@@ -143,8 +143,9 @@ export interface DetectionContext {
 
 /**
  * An analysis lists, per rule, the findings of its earliest dialogs (by first evidence) and counts
- * the rest. A rule that judges each message on its own asks at a dialog's first evidence whether
- * its finding would only be counted; if so, it counts the evidence instead of citing it.
+ * the rest. A rule that judges each message or matched pair on its own asks at a dialog's first
+ * evidence whether its finding would only be counted; if so, it counts the evidence instead of
+ * citing it.
  */
 export interface FindingCounter {
   /** Whether the finding of `rule` for the dialog with Call-ID `dialog`, first citing message `messageId` sent at `ts`, would only be counted. */
@@ -166,7 +167,6 @@ export interface FindingTemplate {
   explanation: string;
   advice: string;
 }
-
 
 export interface Rule {
   id: RuleId;
