@@ -13,3 +13,4 @@ export type { OpenedCapture } from './open.js';
 export { CaptureStreamReader } from './stream-reader.js';
 export type { CaptureStreamReaderOptions } from './stream-reader.js';
 export { formatCaptureProblem } from './parser.js';
+export { frameData } from './bytes.js';

@@ -4,6 +4,7 @@
  * sides of a router then reach the later stages together, so what has been compared can be
  * forgotten as the reading goes instead of holding one whole file until the other is read.
  */
+import { frameData } from './bytes.js';
 import { CaptureInput, type ReadCaptureOptions } from './read.js';
 import type { CaptureInterface, CaptureProblem, CaptureReadSummary, CaptureSink, Frame, InterfaceStatistics } from './types.js';
 
@@ -37,15 +38,15 @@ class QueuedSink implements CaptureSink {
   }
 
   onFrame(frame: Frame): void {
-    const length = frame.data.length;
+    const length = frame.capturedLength;
     if (this.slabUsed + length > this.slab.length) {
       this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, length));
       this.slabUsed = 0;
     }
-    const data = new Uint8Array(this.slab.buffer, this.slab.byteOffset + this.slabUsed, length);
-    data.set(frame.data);
+    const start = this.slabUsed;
+    this.slab.set(frameData(frame), start);
     this.slabUsed += length;
-    this.events.push({ kind: 'frame', frame: { ...frame, data } });
+    this.events.push({ kind: 'frame', frame: { ...frame, ts: { sec: frame.ts.sec, nsec: frame.ts.nsec }, bytes: this.slab, start } });
   }
 
   onProblem(problem: CaptureProblem): void {

@@ -1,4 +1,4 @@
-import { readU32, view } from './bytes.js';
+import { readU32 } from './bytes.js';
 import type { ParseContext, FormatParser } from './parser.js';
 import type { Timestamp } from './types.js';
 
@@ -70,7 +70,8 @@ export class PcapParser implements FormatParser {
         ts: this.timestamp(sec, fraction),
         capturedLength,
         wireLength: readU32(buf, pos + 12, le),
-        data: view(buf, dataStart, recordEnd),
+        bytes: buf,
+        start: dataStart,
         streamOffset: dataStart + toStream,
       });
       pos = recordEnd;

@@ -1,4 +1,4 @@
-import { readU16, readU32, view } from './bytes.js';
+import { readU16, readU32 } from './bytes.js';
 import { MAX_INTERFACES, hex } from './parser.js';
 import type { FormatParser, ParseContext } from './parser.js';
 import { TimestampConverter } from './timestamp.js';
@@ -284,7 +284,8 @@ export class PcapngParser implements FormatParser {
       ts: bound.clock.convert(this.u32(buf, pos + 12), this.u32(buf, pos + 16)),
       capturedLength,
       wireLength: this.u32(buf, pos + 24),
-      data: view(buf, dataStart, dataStart + capturedLength),
+      bytes: buf,
+      start: dataStart,
       streamOffset: offset + 28,
     });
   }
@@ -318,7 +319,8 @@ export class PcapngParser implements FormatParser {
       timestampMissing: true,
       capturedLength,
       wireLength,
-      data: view(buf, pos + 12, pos + 12 + capturedLength),
+      bytes: buf,
+      start: pos + 12,
       streamOffset: offset + 12,
     });
   }

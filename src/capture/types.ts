@@ -51,10 +51,12 @@ export interface Frame {
   capturedLength: number;
   wireLength: number;
   /**
-   * The captured bytes. A view into the reader's buffer: valid only during the callback.
-   * Any stage that keeps bytes must copy them.
+   * Holds the captured bytes at [start, start + capturedLength): the reader's own buffer, so valid
+   * only during the callback (a stage that keeps bytes copies them). No view is made per frame:
+   * making one costs more than most frames' decoding (frameData makes one when wanted).
    */
-  data: Uint8Array;
+  bytes: Uint8Array;
+  start: number;
   /** Byte offset of data[0] in the (decompressed) capture stream. */
   streamOffset: number;
 }

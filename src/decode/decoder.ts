@@ -155,8 +155,13 @@ export class PacketDecoder {
   /** True when the capture cut the frame short (snaplen): missing bytes are not malformation. */
   private snapCut = false;
   private now = 0;
-  /** Bytes the current layer reads: the frame's data, or a reassembled datagram. */
+  /** Bytes the current layer reads: the buffer holding the frame, or a reassembled datagram. */
   private bytes!: Uint8Array;
+  /**
+   * Where frame byte 0 is in `bytes` (frame.start; 0 in a reassembled datagram): positions are
+   * reported counted from it.
+   */
+  private base = 0;
   /** Provenance of `bytes` when it is a reassembled datagram; null when it is the frame itself. */
   private viewSegments: PayloadSegment[] | null = null;
   /** Frames the current packet stands for: 1, or every fragment of a reassembled datagram. */
@@ -230,7 +235,8 @@ export class PacketDecoder {
     this.lastFrameNumber = frame.frameNumber;
     this.lastTsSec = frame.ts.sec;
     this.lastTsNsec = frame.ts.nsec;
-    this.bytes = frame.data;
+    this.bytes = frame.bytes;
+    this.base = frame.start;
     this.viewSegments = null;
     this.weight = 1;
     this.linuxPacketType = -1;
@@ -242,11 +248,11 @@ export class PacketDecoder {
       this.point = capturePointRef(this.source, frame.interfaceId);
       const first = !this.unknownInterfaces.has(frame.interfaceId);
       this.unknownInterfaces.add(frame.interfaceId);
-      this.countProblem('unknown-interface', 0, `frame on interface ${frame.interfaceId}, which the capture never described`, first);
+      this.countProblem('unknown-interface', frame.start, `frame on interface ${frame.interfaceId}, which the capture never described`, first);
       return;
     }
     this.point = state.point;
-    this.decodeLink(state, frame.data.length);
+    this.decodeLink(state, frame.start, frame.start + frame.capturedLength);
   }
 
   /** End of capture: TCP holes become gaps, held bytes are delivered, waiting fragments are dropped. */
@@ -276,53 +282,54 @@ export class PacketDecoder {
 
   // ---- link layer ----
 
-  private decodeLink(state: InterfaceState, end: number): void {
+  /** The frame's link layer, at bytes[at, end). */
+  private decodeLink(state: InterfaceState, at: number, end: number): void {
     const bytes = this.bytes;
     switch (state.iface.linkType) {
       case LINKTYPE.ETHERNET:
-        return this.decodeEthernet(0, end, 0);
+        return this.decodeEthernet(at, end, 0);
       case LINKTYPE.LINUX_SLL: {
-        if (end < 16) return this.truncated('link', 0, 'Linux cooked (SLL) header');
-        this.linuxPacketType = read16(bytes, 0);
-        return this.decodeCookedPayload(read16(bytes, 2), read16(bytes, 14), 16, end);
+        if (end - at < 16) return this.truncated('link', at, 'Linux cooked (SLL) header');
+        this.linuxPacketType = read16(bytes, at);
+        return this.decodeCookedPayload(read16(bytes, at + 2), read16(bytes, at + 14), at + 16, end);
       }
       case LINKTYPE.LINUX_SLL2: {
-        if (end < 20) return this.truncated('link', 0, 'Linux cooked v2 (SLL2) header');
-        this.point = this.linuxPoint(state, read32(bytes, 4));
-        this.linuxPacketType = bytes[10]!;
-        return this.decodeCookedPayload(read16(bytes, 8), read16(bytes, 0), 20, end);
+        if (end - at < 20) return this.truncated('link', at, 'Linux cooked v2 (SLL2) header');
+        this.point = this.linuxPoint(state, read32(bytes, at + 4));
+        this.linuxPacketType = bytes[at + 10]!;
+        return this.decodeCookedPayload(read16(bytes, at + 8), read16(bytes, at), at + 20, end);
       }
       case LINKTYPE.RAW:
       case LINKTYPE.RAW_BSD:
       case LINKTYPE.RAW_OPENBSD:
-        return this.decodeRawIp(0, end, 0);
+        return this.decodeRawIp(at, end, 0);
       case LINKTYPE.IPV4:
-        return this.decodeIPv4(0, end, 0);
+        return this.decodeIPv4(at, end, 0);
       case LINKTYPE.IPV6:
-        return this.decodeIPv6(0, end, 0);
+        return this.decodeIPv6(at, end, 0);
       case LINKTYPE.NULL:
       case LINKTYPE.LOOP: {
-        if (end < 4) return this.truncated('link', 0, 'loopback header');
+        if (end - at < 4) return this.truncated('link', at, 'loopback header');
         // DLT_NULL: address family in the capturing host's byte order; DLT_LOOP: network order.
-        const bigEndian = read32(bytes, 0);
-        const littleEndian = (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) >>> 0;
+        const bigEndian = read32(bytes, at);
+        const littleEndian = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
         const family = state.iface.linkType === LINKTYPE.LOOP || bigEndian <= 0xffff ? bigEndian : littleEndian;
-        if (family === 2) return this.decodeIPv4(4, end, 0);
+        if (family === 2) return this.decodeIPv4(at + 4, end, 0);
         // AF_INET6 is 24 (NetBSD, OpenBSD), 28 (FreeBSD), 30 (Darwin).
-        if (family === 24 || family === 28 || family === 30) return this.decodeIPv6(4, end, 0);
+        if (family === 24 || family === 28 || family === 30) return this.decodeIPv6(at + 4, end, 0);
         // Address families are small numbers; anything else is not a loopback header.
-        if (family > 0xff) return this.problem('link-bad-loopback-family', 0, `loopback header with address family 0x${family.toString(16)}`);
+        if (family > 0xff) return this.problem('link-bad-loopback-family', at, `loopback header with address family 0x${family.toString(16)}`);
         return this.ignore(`other-loopback-family:${family}`);
       }
       case LINKTYPE.PPP:
-        return this.decodePpp(0, end, 0);
+        return this.decodePpp(at, end, 0);
       case LINKTYPE.PPP_HDLC:
-        if (end >= 2 && (bytes[0] === 0x0f || bytes[0] === 0x8f)) return this.decodeCiscoHdlc(0, end);
-        return this.decodePpp(0, end, 0);
+        if (end - at >= 2 && (bytes[at] === 0x0f || bytes[at] === 0x8f)) return this.decodeCiscoHdlc(at, end);
+        return this.decodePpp(at, end, 0);
       case LINKTYPE.C_HDLC:
-        return this.decodeCiscoHdlc(0, end);
+        return this.decodeCiscoHdlc(at, end);
       case LINKTYPE.PPP_ETHER:
-        return this.decodePppoe(0, end, 0);
+        return this.decodePppoe(at, end, 0);
       default: {
         const first = !state.unknownLinkTypeReported;
         state.unknownLinkTypeReported = true;
@@ -596,8 +603,9 @@ export class PacketDecoder {
       case 'complete': {
         const datagram = result.datagram;
         this.counters.fragmentsReassembled += datagram.weight;
-        const saved = { bytes: this.bytes, segments: this.viewSegments, weight: this.weight };
+        const saved = { bytes: this.bytes, base: this.base, segments: this.viewSegments, weight: this.weight };
         this.bytes = datagram.data;
+        this.base = 0;
         this.viewSegments = datagram.segments;
         this.weight = datagram.weight;
         // Fragments of fragments could otherwise nest as deep as the pending datagrams allow.
@@ -609,6 +617,7 @@ export class PacketDecoder {
           this.reassemblyNesting--;
         }
         this.bytes = saved.bytes;
+        this.base = saved.base;
         this.viewSegments = saved.segments;
         this.weight = saved.weight;
       }
@@ -865,7 +874,7 @@ export class PacketDecoder {
 
   /** Segments for bytes [start, start + length) of the current view. */
   private mapRange(start: number, length: number): PayloadSegment[] {
-    if (this.viewSegments === null) return [{ frameNumber: this.frame.frameNumber, frameOffset: start, payloadOffset: 0, length }];
+    if (this.viewSegments === null) return [{ frameNumber: this.frame.frameNumber, frameOffset: start - this.base, payloadOffset: 0, length }];
     return sliceSegments(this.viewSegments, start, length);
   }
 
@@ -890,7 +899,7 @@ export class PacketDecoder {
     this.record(this.problems, code, this.weight);
     if (!report) return;
     let frameNumber = this.frame.frameNumber;
-    let frameOffset = position;
+    let frameOffset = position - this.base;
     if (this.viewSegments !== null) {
       const located = locateByte(this.viewSegments, position);
       frameNumber = located?.frameNumber ?? frameNumber;

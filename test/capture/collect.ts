@@ -1,5 +1,5 @@
 /** Test sink that keeps copies of everything the capture stage reports, and chunked feeding. */
-import { CaptureStreamReader } from '../../src/capture/index.js';
+import { CaptureStreamReader, frameData } from '../../src/capture/index.js';
 import type {
   CaptureInterface,
   CaptureProblem,
@@ -9,11 +9,15 @@ import type {
   InterfaceStatistics,
 } from '../../src/capture/index.js';
 
+export interface CollectedFrame extends Frame {
+  data: Uint8Array;
+}
+
 export interface Collected {
   sink: CaptureSink;
   interfaces: CaptureInterface[];
-  /** Frames with data copied out of the reader's buffers. */
-  frames: Frame[];
+  /** Frames copied out of the reader's buffers: bytes is their own, data a view of it. */
+  frames: CollectedFrame[];
   problems: CaptureProblem[];
   statistics: InterfaceStatistics[];
   /** Event order, e.g. ["interface 0", "frame 1", "problem truncated-packet"]. */
@@ -33,7 +37,8 @@ export function collect(): Collected {
         c.events.push(`interface ${iface.id}`);
       },
       onFrame(frame) {
-        c.frames.push({ ...frame, ts: { ...frame.ts }, data: Uint8Array.from(frame.data) });
+        const data = Uint8Array.from(frameData(frame));
+        c.frames.push({ ...frame, ts: { ...frame.ts }, bytes: data, start: 0, data });
         c.events.push(`frame ${frame.frameNumber}`);
       },
       onProblem(problem) {

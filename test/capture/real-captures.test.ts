@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readCapture } from '../../src/capture/index.js';
+import { frameData, readCapture } from '../../src/capture/index.js';
 import type { CaptureSink, Frame } from '../../src/capture/index.js';
 import { havePublicCaptures, noPublicCapturesReason, projectCapture, publicCapture } from '../helpers/paths.js';
 import { collect, epoch, feed } from './collect.js';
@@ -29,7 +29,7 @@ function digestSink(): { sink: CaptureSink; result(): Reading } {
     last = epoch(f.ts);
     if (frames === 1) first = last;
     hash.update(`${f.frameNumber} ${f.interfaceId} ${last} ${f.wireLength} ${f.streamOffset}|`);
-    hash.update(f.data);
+    hash.update(frameData(f));
   };
   return {
     sink: { ...collect().sink, onFrame },

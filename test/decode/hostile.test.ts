@@ -79,7 +79,7 @@ describe('hostile input', () => {
     ['SLL2', LINKTYPE.LINUX_SLL2],
     ['NULL', LINKTYPE.NULL],
     ['RAW', LINKTYPE.RAW],
-  ])('survives mutated %s frames with every frame counted and every segment exact', (_name, linkType) => {
+  ])('survives mutated %s frames held inside a larger buffer, with every frame counted and every segment and problem offset exact', (_name, linkType) => {
     const next = random(linkType + 1);
     const frames: Uint8Array[] = [];
     const payloadChecks: [number, number, number, Uint8Array][] = [];
@@ -94,6 +94,8 @@ describe('hostile input', () => {
       onProblem: (problem) => {
         problems++;
         expect(problem.frameNumber).toBeGreaterThan(0);
+        expect(problem.frameOffset).toBeGreaterThanOrEqual(0);
+        expect(problem.frameOffset).toBeLessThanOrEqual(frames[problem.frameNumber - 1]!.length);
         expect(problem.message.length).toBeGreaterThan(0);
       },
       onIcmpError: () => {},
@@ -108,7 +110,11 @@ describe('hostile input', () => {
         linkType === LINKTYPE.ETHERNET ? seed : linkType === LINKTYPE.LINUX_SLL2 ? sll2(inner, { ifIndex: n % 3, protocol: (seed[12]! << 8) | seed[13]! }) : linkType === LINKTYPE.NULL ? loopback(inner, seed[12] === 0x86 ? 30 : 2, false) : inner;
       const mutated = next() < 0.85 ? mutate(next, data) : data;
       frames.push(mutated);
-      decoder.decode(frame(mutated, { frameNumber: n, sec: 1000 + n / 10 }));
+      // As a reader hands it over: somewhere inside a larger buffer, other bytes on both sides.
+      const before = Math.floor(next() * 64);
+      const held = Uint8Array.from({ length: before + mutated.length + 64 }, () => Math.floor(next() * 256));
+      held.set(mutated, before);
+      decoder.decode({ ...frame(mutated, { frameNumber: n, sec: 1000 + n / 10 }), bytes: held, start: before });
     }
     decoder.finish();
     const stats = decoder.stats();

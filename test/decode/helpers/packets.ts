@@ -313,7 +313,8 @@ export function frame(data: Bytes, o: FrameOptions = {}): Frame {
     ts: { sec: o.sec ?? 1_700_000_000, nsec: o.nsec ?? 0 },
     capturedLength: data.length,
     wireLength: o.wireLength ?? data.length,
-    data,
+    bytes: data,
+    start: 0,
     streamOffset: 0,
   };
 }
