@@ -169,9 +169,6 @@ function mergeDecodeStats(total: DecodeStats, add: DecodeStats): void {
   addCounts(total.problems, add.problems);
 }
 
-function later(a: Timestamp | undefined, b: Timestamp): Timestamp {
-  return !a || b.sec > a.sec || (b.sec === a.sec && b.nsec > a.nsec) ? b : a;
-}
 
 /** Detection groups evidence into one finding per rule and dialog: that is a finding's identity. */
 export function findingKey(finding: Finding): string {
@@ -215,6 +212,7 @@ export class AnalysisSession {
    */
   private recentByKey = new Map<string, SipMessage>();
   private olderByKey = new Map<string, SipMessage>();
+  /** The latest capture time read, this session's own (updated in place: see noteTime). */
   private lastTs: Timestamp | undefined;
   private sipMessages = 0;
 
@@ -284,7 +282,7 @@ export class AnalysisSession {
   /** A parsed SIP message enters the analysis (the framer calls this; tests may too). */
   onMessage(message: SipMessage): void {
     this.sipMessages++;
-    this.lastTs = later(this.lastTs, message.origin.ts);
+    this.noteTime(message.origin.ts);
     for (const defect of message.defects) this.sipDefectCounts[defect.code] = (this.sipDefectCounts[defect.code] ?? 0) + 1;
     const point = this.pointOf(message.origin.point);
     this.messages.add(point.messages, message);
@@ -365,6 +363,19 @@ export class AnalysisSession {
     else if (side === 'outside' && otherSide === 'inside') compareCopies(other, message);
   }
 
+  /**
+   * Moves lastTs on to `ts` when that is later. Copied, not kept: a frame's ts is the reader's,
+   * refilled for the next frame; and updated in place, since nearly every RTP packet is later.
+   */
+  private noteTime(ts: Timestamp): void {
+    const last = this.lastTs;
+    if (last === undefined) this.lastTs = { sec: ts.sec, nsec: ts.nsec };
+    else if (ts.sec > last.sec || (ts.sec === last.sec && ts.nsec > last.nsec)) {
+      last.sec = ts.sec;
+      last.nsec = ts.nsec;
+    }
+  }
+
   /** Starts reading one capture source named `source` (a file path, "-", or "live:eth0"). */
   addSource(source: string): SourceFeed {
     const interfaceNames = new Map<number, string>();
@@ -373,13 +384,13 @@ export class AnalysisSession {
     const framer = this.framer;
     const decoder = new PacketDecoder(source, {
       onPayload: (payload) => {
-        this.lastTs = later(this.lastTs, payload.ts);
+        this.noteTime(payload.ts);
         if (!framer.onPayload(payload) && payload.transport === 'udp') this.dialogs.onRtpCandidate(payload);
       },
       // Most datagrams of a media capture are RTP of a stream already open: they skip building a payload.
       claimDatagram: (datagram) => {
         if (framer.mayTakeDatagram(datagram.bytes[datagram.start]!) || !this.dialogs.onKnownStreamDatagram(datagram)) return false;
-        this.lastTs = later(this.lastTs, datagram.ts);
+        this.noteTime(datagram.ts);
         return true;
       },
       onIcmpError: (error) => this.pointOf(error.point).icmpErrors.push(error),
@@ -425,7 +436,7 @@ export class AnalysisSession {
    */
   concludeIfLarge(): void {
     if (this.messages.size < this.concludeAt || this.lastTs === undefined) return;
-    this.ageOut(this.lastTs);
+    this.ageOut({ ...this.lastTs });
     this.concludeAt = Math.max(this.concludeAbove, this.concludeGrowth * this.messages.size);
     this.heap.collectIfGrown();
   }
@@ -648,7 +659,7 @@ export class AnalysisSession {
   result(final: boolean): AnalysisResult {
     if (final) {
       this.framer.finish();
-      this.dialogs.finish(this.lastTs ?? { sec: 0, nsec: 0 });
+      this.dialogs.finish(this.lastTs ? { ...this.lastTs } : { sec: 0, nsec: 0 });
     }
     const held = this.holdings();
     const { dialogAnalysis, correlation, dialogGroups } = held;

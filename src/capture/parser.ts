@@ -16,6 +16,18 @@ export class ParseContext {
   /** Set by a fatal problem: nothing after it is parsed. */
   stopped = false;
   readonly interfaces: CaptureInterface[] = [];
+  /** The frame every delivery refills (see CaptureSink.onFrame). */
+  readonly frame: Frame = {
+    frameNumber: 0,
+    interfaceId: 0,
+    ts: { sec: 0, nsec: 0 },
+    timestampMissing: false,
+    capturedLength: 0,
+    wireLength: 0,
+    bytes: new Uint8Array(0),
+    start: 0,
+    streamOffset: 0,
+  };
   readonly problems: CaptureProblem[] = [];
   problemsNotKept = 0;
 
@@ -29,9 +41,10 @@ export class ParseContext {
     this.sink.onInterface(iface);
   }
 
-  deliver(frame: Frame): void {
+  /** Hands `frame` (filled by the parser) to the sink. */
+  deliver(): void {
     this.framesDelivered++;
-    this.sink.onFrame(frame);
+    this.sink.onFrame(this.frame);
   }
 
   report(code: string, byteOffset: number, message: string, fatal: boolean, frameNumber?: number): void {

@@ -62,18 +62,15 @@ export class PcapParser implements FormatParser {
         this.needed = RECORD_HEADER_LENGTH + capturedLength;
         return pos - start;
       }
-      const sec = readU32(buf, pos, le);
-      const fraction = readU32(buf, pos + 4, le);
-      ctx.deliver({
-        frameNumber: ++ctx.lastFrameNumber,
-        interfaceId: 0,
-        ts: this.timestamp(sec, fraction),
-        capturedLength,
-        wireLength: readU32(buf, pos + 12, le),
-        bytes: buf,
-        start: dataStart,
-        streamOffset: dataStart + toStream,
-      });
+      const frame = ctx.frame;
+      frame.frameNumber = ++ctx.lastFrameNumber;
+      this.timestamp(readU32(buf, pos, le), readU32(buf, pos + 4, le), frame.ts);
+      frame.capturedLength = capturedLength;
+      frame.wireLength = readU32(buf, pos + 12, le);
+      frame.bytes = buf;
+      frame.start = dataStart;
+      frame.streamOffset = dataStart + toStream;
+      ctx.deliver();
       pos = recordEnd;
     }
     this.needed = RECORD_HEADER_LENGTH;
@@ -121,11 +118,11 @@ export class PcapParser implements FormatParser {
     });
   }
 
-  private timestamp(sec: number, fraction: number): Timestamp {
-    if (fraction < this.unitsPerSecond) return { sec, nsec: fraction * this.nanosPerUnit };
+  private timestamp(sec: number, fraction: number, into: Timestamp): void {
     // An out-of-range fraction still means that many units: carry whole seconds.
-    const carry = Math.floor(fraction / this.unitsPerSecond);
-    return { sec: sec + carry, nsec: (fraction - carry * this.unitsPerSecond) * this.nanosPerUnit };
+    const carry = fraction < this.unitsPerSecond ? 0 : Math.floor(fraction / this.unitsPerSecond);
+    into.sec = sec + carry;
+    into.nsec = (fraction - carry * this.unitsPerSecond) * this.nanosPerUnit;
   }
 
   private reportBadLength(capturedLength: number, recordOffset: number): void {

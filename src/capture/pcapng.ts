@@ -278,16 +278,17 @@ export class PcapngParser implements FormatParser {
       );
       return;
     }
-    ctx.deliver({
-      frameNumber,
-      interfaceId: bound.iface.id,
-      ts: bound.clock.convert(this.u32(buf, pos + 12), this.u32(buf, pos + 16)),
-      capturedLength,
-      wireLength: this.u32(buf, pos + 24),
-      bytes: buf,
-      start: dataStart,
-      streamOffset: offset + 28,
-    });
+    const frame = ctx.frame;
+    frame.frameNumber = frameNumber;
+    frame.interfaceId = bound.iface.id;
+    bound.clock.convert(this.u32(buf, pos + 12), this.u32(buf, pos + 16), frame.ts);
+    frame.timestampMissing = false;
+    frame.capturedLength = capturedLength;
+    frame.wireLength = this.u32(buf, pos + 24);
+    frame.bytes = buf;
+    frame.start = dataStart;
+    frame.streamOffset = offset + 28;
+    ctx.deliver();
   }
 
   /** SPB: no interface id (always the section's first), no timestamp, captured length from snaplen. */
@@ -312,17 +313,18 @@ export class PcapngParser implements FormatParser {
       );
       return;
     }
-    ctx.deliver({
-      frameNumber,
-      interfaceId: bound.iface.id,
-      ts: { sec: 0, nsec: 0 },
-      timestampMissing: true,
-      capturedLength,
-      wireLength,
-      bytes: buf,
-      start: pos + 12,
-      streamOffset: offset + 12,
-    });
+    const frame = ctx.frame;
+    frame.frameNumber = frameNumber;
+    frame.interfaceId = bound.iface.id;
+    frame.ts.sec = 0;
+    frame.ts.nsec = 0;
+    frame.timestampMissing = true;
+    frame.capturedLength = capturedLength;
+    frame.wireLength = wireLength;
+    frame.bytes = buf;
+    frame.start = pos + 12;
+    frame.streamOffset = offset + 12;
+    ctx.deliver();
   }
 
   private readStatisticsBlock(buf: Buffer, pos: number, length: number, offset: number): void {

@@ -30,9 +30,12 @@ export class TimestampConverter {
     this.offsetSeconds = offsetSeconds;
   }
 
-  /** hi and lo are the unsigned upper and lower 32 bits of the timestamp. */
-  convert(hi: number, lo: number): Timestamp {
-    if (this.nanosPerUnit === 0) return this.convertBig(hi, lo);
+  /**
+   * hi and lo are the unsigned upper and lower 32 bits of the timestamp; the result is written
+   * into `into` (a reader refills one per frame) and returned.
+   */
+  convert(hi: number, lo: number, into: Timestamp = { sec: 0, nsec: 0 }): Timestamp {
+    if (this.nanosPerUnit === 0) return this.convertBig(hi, lo, into);
     // Long division of hi*2^32 + lo by units (≤ 1e9 < 2^30) in 32/16/16-bit steps: every
     // intermediate dividend stays below 2^48, so each Math.floor(a / units) is exact.
     const units = this.unitsPerSecond;
@@ -41,18 +44,16 @@ export class TimestampConverter {
     const qMid = Math.floor(mid / units);
     const low = (mid - qMid * units) * 65536 + (lo & 0xffff);
     const qLow = Math.floor(low / units);
-    return {
-      sec: qHi * TWO_POW_32 + qMid * 65536 + qLow + this.offsetSeconds,
-      nsec: (low - qLow * units) * this.nanosPerUnit,
-    };
+    into.sec = qHi * TWO_POW_32 + qMid * 65536 + qLow + this.offsetSeconds;
+    into.nsec = (low - qLow * units) * this.nanosPerUnit;
+    return into;
   }
 
-  private convertBig(hi: number, lo: number): Timestamp {
+  private convertBig(hi: number, lo: number, into: Timestamp): Timestamp {
     const value = (BigInt(hi) << 32n) | BigInt(lo);
     const units = this.unitsBig;
-    return {
-      sec: Number(value / units) + this.offsetSeconds,
-      nsec: Number(((value % units) * BigInt(NANOS_PER_SECOND)) / units),
-    };
+    into.sec = Number(value / units) + this.offsetSeconds;
+    into.nsec = Number(((value % units) * BigInt(NANOS_PER_SECOND)) / units);
+    return into;
   }
 }

@@ -46,7 +46,7 @@ export interface Frame {
   interfaceId: number;
   ts: Timestamp;
   /** True for pcapng Simple Packet Blocks, which carry no timestamp (ts is then 0.0, as tshark leaves it empty). */
-  timestampMissing?: boolean;
+  timestampMissing: boolean;
   /** Bytes captured (may be less than wireLength when the snaplen cut the packet). */
   capturedLength: number;
   wireLength: number;
@@ -87,6 +87,11 @@ export type CaptureFormat = 'pcap' | 'pcapng';
 export interface CaptureSink {
   /** Called when an interface becomes known, before any frame that uses it. */
   onInterface(iface: CaptureInterface): void;
+  /**
+   * The frame object, its ts and its bytes are the reader's, refilled for the next frame (one
+   * object per packet was a tenth of the time of reading an RTP capture): a sink that keeps any
+   * of it copies it.
+   */
   onFrame(frame: Frame): void;
   onProblem(problem: CaptureProblem): void;
   /** pcapng ISB counters (kernel drops) for live and file captures that carry them. */

@@ -30,7 +30,7 @@ import {
 } from './ip.js';
 import { locateByte, sliceSegments } from './segments.js';
 import { TcpReassembler } from './tcp.js';
-import type { CaptureInterface, Frame } from '../capture/types.js';
+import type { CaptureInterface, Frame, Timestamp } from '../capture/types.js';
 import type { CapturePointRef, DecodeSink, DecodeStats, Endpoint, PayloadSegment, TransportPayload, UdpDatagramView } from './types.js';
 
 /** Link types (www.tcpdump.org/linktypes.html). */
@@ -792,7 +792,7 @@ export class PacketDecoder {
       point: this.point,
       src: this.endpoint(this.srcIp, this.srcIpv4, srcPort),
       dst: this.endpoint(this.dstIp, this.dstIpv4, dstPort),
-      ts: this.frame.ts,
+      ts: this.frameTs(),
       data: view(bytes, start, datagramEnd),
       segments: this.mapRange(start, datagramEnd - start),
       ttl: this.ttl,
@@ -819,7 +819,7 @@ export class PacketDecoder {
       data: view(bytes, start, end),
       segments: end > start ? this.mapRange(start, end - start) : NO_SEGMENTS,
       frameNumber: this.frame.frameNumber,
-      ts: this.frame.ts,
+      ts: this.frameTs(),
       now: this.now,
       ttl: this.ttl,
       tunnelled: depth > 0,
@@ -862,7 +862,7 @@ export class PacketDecoder {
     this.sink.onIcmpError?.({
       point: this.point,
       frameNumber: this.frame.frameNumber,
-      ts: this.frame.ts,
+      ts: this.frameTs(),
       from: this.srcIp,
       to: this.dstIp,
       kind,
@@ -871,6 +871,11 @@ export class PacketDecoder {
   }
 
   // ---- provenance and accounting ----
+
+  /** The frame's time, for what outlives the frame (the frame's own ts is refilled by the reader). */
+  private frameTs(): Timestamp {
+    return { sec: this.lastTsSec, nsec: this.lastTsNsec };
+  }
 
   /** Segments for bytes [start, start + length) of the current view. */
   private mapRange(start: number, length: number): PayloadSegment[] {

@@ -109,7 +109,8 @@ export interface DecodeProblem {
 /**
  * An IPv4 UDP datagram that lies whole in one frame, offered to DecodeSink.claimDatagram before a
  * TransportPayload is built: the media path folds most RTP packets in from these fields alone.
- * The decoder reuses this object for every datagram; nothing may keep it (its ts may be kept).
+ * The decoder reuses this object for every datagram, and the reader the ts it points at: nothing
+ * may keep either.
  */
 export interface UdpDatagramView {
   point: CapturePointRef;

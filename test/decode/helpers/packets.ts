@@ -311,6 +311,7 @@ export function frame(data: Bytes, o: FrameOptions = {}): Frame {
     frameNumber: o.frameNumber ?? 1,
     interfaceId: o.interfaceId ?? 0,
     ts: { sec: o.sec ?? 1_700_000_000, nsec: o.nsec ?? 0 },
+    timestampMissing: false,
     capturedLength: data.length,
     wireLength: o.wireLength ?? data.length,
     bytes: data,
