@@ -60,12 +60,12 @@ const endpointKeys = new Int32Array(ENDPOINT_SLOTS);
 const endpointPorts = new Int32Array(ENDPOINT_SLOTS).fill(-1);
 const endpoints: (Endpoint | undefined)[] = new Array<Endpoint | undefined>(ENDPOINT_SLOTS).fill(undefined);
 
-/** The endpoint of IPv4 address `ip` (whose ipv4Key is `key`) and `port`. */
-export function ipv4Endpoint(key: number, ip: string, port: number): Endpoint {
+/** The endpoint of the IPv4 address whose ipv4Key is `key`, and `port`. */
+export function ipv4Endpoint(key: number, port: number): Endpoint {
   const slot = (Math.imul(key ^ Math.imul(port, 0x85ebca6b), 0x9e3779b1) >>> 19) & (ENDPOINT_SLOTS - 1);
   const cached = endpoints[slot];
   if (cached !== undefined && endpointKeys[slot] === key && endpointPorts[slot] === port) return cached;
-  const endpoint = { ip, port };
+  const endpoint = { ip: ipv4Text(key), port };
   endpointKeys[slot] = key;
   endpointPorts[slot] = port;
   endpoints[slot] = endpoint;

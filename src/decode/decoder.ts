@@ -173,8 +173,9 @@ export class PacketDecoder {
   /** The IPv4 addresses as integers (ipv4Key), when ipVersion is 4. */
   private srcIpv4 = 0;
   private dstIpv4 = 0;
-  private srcIp = '';
-  private dstIp = '';
+  /** The IPv6 addresses as text, when ipVersion is 6 (IPv4 text is made on demand: see srcIp). */
+  private srcIpv6 = '';
+  private dstIpv6 = '';
   private ttl = 0;
 
   /** Offered to sink.claimDatagram, refilled for every datagram (see UdpDatagramView). */
@@ -473,8 +474,6 @@ export class PacketDecoder {
     this.ttl = bytes[offset + 8]!;
     this.srcIpv4 = ipv4Key(bytes, offset + 12);
     this.dstIpv4 = ipv4Key(bytes, offset + 16);
-    this.srcIp = ipv4Text(this.srcIpv4);
-    this.dstIp = ipv4Text(this.dstIpv4);
     const protocol = bytes[offset + 9]!;
     const fragment = read16(bytes, offset + 6);
     const moreFragments = (fragment & 0x2000) !== 0;
@@ -482,9 +481,9 @@ export class PacketDecoder {
     if (moreFragments || fragmentOffset !== 0) {
       if (cut) return this.truncated('ipv4-fragment', offset, `fragment of ${totalLength} bytes`);
       const identification = read16(bytes, offset + 4);
-      const key = `${this.point.key}|4|${this.srcIp}|${this.dstIp}|${identification}|${protocol}`;
-      const src = this.srcIp;
-      const dst = this.dstIp;
+      const src = this.srcIp();
+      const dst = this.dstIp();
+      const key = `${this.point.key}|4|${src}|${dst}|${identification}|${protocol}`;
       const describe = () => `IPv4 datagram ${src} -> ${dst} id 0x${identification.toString(16).padStart(4, '0')} protocol ${protocol}`;
       return this.reassemble(key, describe, fragmentOffset, offset + headerLength, packetEnd, moreFragments, protocol, depth);
     }
@@ -502,8 +501,8 @@ export class PacketDecoder {
     if (cut) packetEnd = end;
     this.ipVersion = 6;
     this.ttl = bytes[offset + 7]!;
-    this.srcIp = formatIPv6(bytes, offset + 8);
-    this.dstIp = formatIPv6(bytes, offset + 24);
+    this.srcIpv6 = formatIPv6(bytes, offset + 8);
+    this.dstIpv6 = formatIPv6(bytes, offset + 24);
     this.decodeIpPayload(bytes[offset + 6]!, offset + 40, packetEnd, cut, depth);
   }
 
@@ -571,9 +570,9 @@ export class PacketDecoder {
     if (fragmentOffset === 0 && !more) return this.decodeIpPayload(nextHeader, offset + 8, end, cut, depth);
     if (cut) return this.truncated('ipv6-fragment', offset, 'IPv6 fragment');
     const identification = read32(bytes, offset + 4);
-    const key = `${this.point.key}|6|${this.srcIp}|${this.dstIp}|${identification}`;
-    const src = this.srcIp;
-    const dst = this.dstIp;
+    const src = this.srcIpv6;
+    const dst = this.dstIpv6;
+    const key = `${this.point.key}|6|${src}|${dst}|${identification}`;
     const describe = () => `IPv6 datagram ${src} -> ${dst} id 0x${identification.toString(16).padStart(8, '0')}`;
     this.reassemble(key, describe, fragmentOffset, offset + 8, end, more, nextHeader, depth);
   }
@@ -750,8 +749,17 @@ export class PacketDecoder {
   // ---- transports ----
 
   /** An endpoint of the packet being decoded: shared per IPv4 address and port (see ipv4Endpoint). */
-  private endpoint(ip: string, ipv4: number, port: number): Endpoint {
-    return this.ipVersion === 4 ? ipv4Endpoint(ipv4, ip, port) : { ip, port };
+  private endpoint(ipv4: number, ipv6: string, port: number): Endpoint {
+    return this.ipVersion === 4 ? ipv4Endpoint(ipv4, port) : { ip: ipv6, port };
+  }
+
+  /** The innermost addresses as text, made when asked: RTP folded in by claimDatagram never is. */
+  private srcIp(): string {
+    return this.ipVersion === 4 ? ipv4Text(this.srcIpv4) : this.srcIpv6;
+  }
+
+  private dstIp(): string {
+    return this.ipVersion === 4 ? ipv4Text(this.dstIpv4) : this.dstIpv6;
   }
 
   private decodeUdp(offset: number, end: number, depth: number): void {
@@ -790,8 +798,8 @@ export class PacketDecoder {
     const payload: TransportPayload = {
       transport: 'udp',
       point: this.point,
-      src: this.endpoint(this.srcIp, this.srcIpv4, srcPort),
-      dst: this.endpoint(this.dstIp, this.dstIpv4, dstPort),
+      src: this.endpoint(this.srcIpv4, this.srcIpv6, srcPort),
+      dst: this.endpoint(this.dstIpv4, this.dstIpv6, dstPort),
       ts: this.frameTs(),
       data: view(bytes, start, datagramEnd),
       segments: this.mapRange(start, datagramEnd - start),
@@ -811,8 +819,8 @@ export class PacketDecoder {
     const start = offset + headerLength;
     const outcome = this.tcp.segment({
       point: this.point,
-      src: this.endpoint(this.srcIp, this.srcIpv4, read16(bytes, offset)),
-      dst: this.endpoint(this.dstIp, this.dstIpv4, read16(bytes, offset + 2)),
+      src: this.endpoint(this.srcIpv4, this.srcIpv6, read16(bytes, offset)),
+      dst: this.endpoint(this.dstIpv4, this.dstIpv6, read16(bytes, offset + 2)),
       seq: read32(bytes, offset + 4),
       ack: read32(bytes, offset + 8),
       flags: bytes[offset + 13]!,
@@ -863,8 +871,8 @@ export class PacketDecoder {
       point: this.point,
       frameNumber: this.frame.frameNumber,
       ts: this.frameTs(),
-      from: this.srcIp,
-      to: this.dstIp,
+      from: this.srcIp(),
+      to: this.dstIp(),
       kind,
       ...(quoted ? { quoted } : {}),
     });
