@@ -331,7 +331,9 @@ export class StreamState implements MediaStream {
     const ssrc = ((d[start + 8]! << 24) | (d[start + 9]! << 16) | (d[start + 10]! << 8) | d[start + 11]!) >>> 0;
     let state = this.#current;
     if (state === undefined || state.ssrc !== ssrc) {
-      state = this.rtp.find((s) => s.ssrc === ssrc);
+      // A loop, not rtp.find: a closure over ssrc would make every call allocate a context for it.
+      state = undefined;
+      for (const known of this.rtp) if (known.ssrc === ssrc) state = known;
       if (state === undefined) {
         if (this.rtp.length >= this.#maxSsrcs) {
           this.rtpUntracked++;
