@@ -1,5 +1,5 @@
-import { open } from 'node:fs/promises';
-import { Readable, pipeline } from 'node:stream';
+import { open, type FileHandle } from 'node:fs/promises';
+import { Readable, addAbortSignal, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
 /** Large reads keep per-chunk overhead negligible next to parsing. */
@@ -10,8 +10,14 @@ const GZIP_MAGIC_1 = 0x8b;
 export interface OpenedCapture {
   /** The path as given, or "-". */
   source: string;
-  /** The capture bytes, decompressed when the source is gzip'd. */
-  stream: Readable;
+  /**
+   * The capture bytes, decompressed when the source is gzip'd, chunk by chunk. A chunk is valid
+   * until the next one is asked for (a plain file is read into two buffers in turn). Rejects with
+   * an AbortError once the signal given to openCapture aborts, and with the error when reading fails.
+   */
+  chunks: AsyncIterator<Buffer>;
+  /** Stops reading and releases the source (also after a failure); may be called more than once. */
+  close(): void;
   /** True when the source starts with the gzip magic (1f 8b), whatever its name. */
   compressed: boolean;
   /** Size of the source as stored (compressed size for gzip), when it is a regular file. */
@@ -42,10 +48,11 @@ export function captureOpenError(source: string, err: unknown): Error {
 }
 
 /**
- * Opens a capture file, or standard input for "-", as a byte stream of the capture, gunzipped
- * when the content is gzip. Rejects, naming the path, when the file cannot be opened.
+ * Opens a capture file, or standard input for "-", as the bytes of the capture, gunzipped when
+ * the content is gzip. Rejects, naming the path, when the file cannot be opened.
  */
-export async function openCapture(source: string): Promise<OpenedCapture> {
+export async function openCapture(source: string, signal?: AbortSignal): Promise<OpenedCapture> {
+  signal?.throwIfAborted();
   let raw: Readable;
   let totalBytes: number | undefined;
   if (source === '-') {
@@ -56,7 +63,14 @@ export async function openCapture(source: string): Promise<OpenedCapture> {
       handle = await open(source, 'r');
       const stats = await handle.stat();
       if (stats.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-      if (stats.isFile()) totalBytes = stats.size;
+      if (stats.isFile()) {
+        totalBytes = stats.size;
+        const head = Buffer.alloc(2);
+        const { bytesRead } = await handle.read(head, 0, 2, 0);
+        if (bytesRead < 2 || head[0] !== GZIP_MAGIC_0 || head[1] !== GZIP_MAGIC_1) {
+          return { source, chunks: new FileChunks(handle, signal), close: () => void handle!.close().catch(() => {}), compressed: false, totalBytes };
+        }
+      }
     } catch (err) {
       await handle?.close();
       throw captureOpenError(source, err);
@@ -70,11 +84,58 @@ export async function openCapture(source: string): Promise<OpenedCapture> {
   });
   if (head.ended) raw = Readable.from(head.bytes.length > 0 ? [head.bytes] : []);
   const compressed = head.bytes[0] === GZIP_MAGIC_0 && head.bytes[1] === GZIP_MAGIC_1;
-  if (!compressed) return { source, stream: raw, compressed, totalBytes };
+  if (!compressed) return { source, ...streamChunks(raw, signal), compressed, totalBytes };
   const gunzip = createGunzip({ chunkSize: READ_CHUNK_BYTES });
   // pipeline forwards a read error to the gunzip stream, where the consumer sees it.
   const stream = pipeline(raw, gunzip, () => {});
-  return { source, stream, compressed, totalBytes, compressedBytesRead: () => gunzip.bytesWritten };
+  return { source, ...streamChunks(stream, signal), compressed, totalBytes, compressedBytesRead: () => gunzip.bytesWritten };
+}
+
+/** The chunks of a stream (standard input, a pipe, gunzip's output). */
+function streamChunks(stream: Readable, signal: AbortSignal | undefined): Pick<OpenedCapture, 'chunks' | 'close'> {
+  // Errors reach the reader through the iterator; a stream not being read at the moment (while
+  // other inputs are) must not turn an abort or read error into an uncaught 'error' event.
+  stream.on('error', () => {});
+  // Aborting destroys the stream, so that a read waiting on standard input ends too.
+  if (signal) addAbortSignal(signal, stream);
+  return { chunks: stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>, close: () => stream.destroy() };
+}
+
+/**
+ * A plain regular file read chunk after chunk into two buffers in turn: the next chunk is read
+ * while the caller parses the one it was given, without the stream machinery around each read
+ * (which, with the reads it left waiting, was 5-10 % of analysing an RTP capture).
+ */
+class FileChunks implements AsyncIterator<Buffer> {
+  readonly #buffers = [Buffer.allocUnsafe(READ_CHUNK_BYTES), Buffer.allocUnsafe(READ_CHUNK_BYTES)];
+  #next = 0;
+  #position = 0;
+  #reading: Promise<{ bytesRead: number; buffer: Buffer }>;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.#reading = this.#read();
+  }
+
+  async next(): Promise<IteratorResult<Buffer>> {
+    this.signal?.throwIfAborted();
+    const { bytesRead, buffer } = await this.#reading;
+    if (bytesRead === 0) return { done: true, value: undefined };
+    this.#position += bytesRead;
+    this.#reading = this.#read();
+    return { done: false, value: buffer.subarray(0, bytesRead) };
+  }
+
+  #read(): Promise<{ bytesRead: number; buffer: Buffer }> {
+    const buffer = this.#buffers[this.#next]!;
+    this.#next ^= 1;
+    const reading = this.handle.read(buffer, 0, buffer.length, this.#position);
+    // Awaited by the next call, which sees the error; until then it must not count as unhandled.
+    reading.catch(() => {});
+    return reading;
+  }
 }
 
 /**

@@ -1,4 +1,3 @@
-import { addAbortSignal } from 'node:stream';
 import { openCapture, type OpenedCapture } from './open.js';
 import { CaptureStreamReader } from './stream-reader.js';
 import type { CaptureReadSummary, CaptureSink } from './types.js';
@@ -28,18 +27,13 @@ export class CaptureInput {
     sink: CaptureSink,
     private readonly options: ReadCaptureOptions,
   ) {
-    // Errors reach readChunk() through the iterator; an input not being read at the moment (while
-    // others are opened or read) must not turn an abort or read error into an uncaught 'error' event.
-    opened.stream.on('error', () => {});
-    if (options.signal) addAbortSignal(options.signal, opened.stream);
     this.reader = new CaptureStreamReader(opened.source, sink, { compressed: opened.compressed });
-    this.chunks = opened.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    this.chunks = opened.chunks;
   }
 
   /** Opens `source`; rejects, naming the path and the reason, when it cannot be opened. */
   static async open(source: string, sink: CaptureSink, options: ReadCaptureOptions = {}): Promise<CaptureInput> {
-    options.signal?.throwIfAborted();
-    return new CaptureInput(await openCapture(source), sink, options);
+    return new CaptureInput(await openCapture(source, options.signal), sink, options);
   }
 
   /** True once the source ended, failed or hit a fatal problem: readChunk() then does nothing. */
@@ -84,7 +78,7 @@ export class CaptureInput {
 
   /** Releases the source (also after a failure). */
   close(): void {
-    this.opened.stream.destroy();
+    this.opened.close();
   }
 }
 
