@@ -1,4 +1,4 @@
-import { openCapture, type OpenedCapture } from './open.js';
+import { openCapture, READ_CHUNK_BYTES, type OpenedCapture } from './open.js';
 import { CaptureStreamReader } from './stream-reader.js';
 import type { CaptureReadSummary, CaptureSink } from './types.js';
 
@@ -42,32 +42,39 @@ export class CaptureInput {
   }
 
   /**
-   * Reads one chunk and hands its complete frames to the sink. A read or decompression error ends
-   * the input with a fatal problem; an abort or an exception from the sink rejects.
+   * Reads a chunk, READ_CHUNK_BYTES or up to the end, in as many pieces as the source hands out,
+   * and hands its complete frames to the sink; then reports progress. So from a plain file
+   * progress (and the conclusions an analysis makes at progress) comes at the same offsets
+   * however small its reads. A read or decompression error ends the input with a fatal problem;
+   * an abort or an exception from the sink rejects.
    */
   async readChunk(): Promise<void> {
-    if (this.ended) return;
-    let next: IteratorResult<Buffer>;
-    try {
-      next = await this.chunks.next();
-    } catch (err) {
-      if (this.options.signal?.aborted) throw err;
-      const reason = err instanceof Error ? err.message : String(err);
-      if (this.opened.compressed) {
-        this.reader.fail('decompress-error', `gzip data is corrupt or cut off after ${this.streamBytes} decompressed bytes: ${reason}`);
-      } else {
-        this.reader.fail('read-error', `reading failed after ${this.streamBytes} bytes: ${reason}`);
+    const until = this.streamBytes + READ_CHUNK_BYTES;
+    while (!this.ended && this.streamBytes < until) {
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await this.chunks.next();
+      } catch (err) {
+        if (this.options.signal?.aborted) throw err;
+        const reason = err instanceof Error ? err.message : String(err);
+        if (this.opened.compressed) {
+          this.reader.fail('decompress-error', `gzip data is corrupt or cut off after ${this.streamBytes} decompressed bytes: ${reason}`);
+        } else {
+          this.reader.fail('read-error', `reading failed after ${this.streamBytes} bytes: ${reason}`);
+        }
+        this.done = true;
+        return;
       }
-      this.done = true;
-      return;
+      if (next.done) {
+        this.done = true;
+        break;
+      }
+      this.reader.push(next.value);
+      this.streamBytes += next.value.length;
     }
-    if (next.done) {
-      this.done = true;
-      return;
+    if (this.streamBytes > until - READ_CHUNK_BYTES) {
+      this.options.onProgress?.(this.opened.compressedBytesRead?.() ?? this.streamBytes, this.opened.totalBytes);
     }
-    this.reader.push(next.value);
-    this.streamBytes += next.value.length;
-    this.options.onProgress?.(this.opened.compressedBytesRead?.() ?? this.streamBytes, this.opened.totalBytes);
   }
 
   /** The source was read to its end: reports a cut-off last unit and returns the summary. */

@@ -63,8 +63,8 @@ describe('readCapture', () => {
   });
 
   it('reads a file of many chunks, frames across chunk ends included, with every byte in place', async () => {
-    // Over three read chunks: a plain file is read into two buffers in turn, so the third chunk
-    // lands where the first was, while frames of the first must have been handed over already.
+    // Over three chunks of many reads: a plain file is read into one buffer again and again, so
+    // every frame must have been handed over, and a frame cut by a read kept, before the next read.
     const records = Array.from({ length: 15000 }, (_, i) => ({ sec: 1_700_000_000 + i, frac: 0, data: payload(200 + (i % 61), i) }));
     const bytes = pcapFile(records);
     expect(bytes.length).toBeGreaterThan(3 * READ_CHUNK_BYTES);
