@@ -1,12 +1,13 @@
 /**
- * The least a JavaScript reader of a classic pcap does: walk the records of the file in large
- * chunks, handing each one's captured bytes on. Shared by the floor benchmarks
+ * The least a JavaScript reader of a classic pcap does: walk the records of the file, read in
+ * pieces of FILE_READ_BYTES as algscope reads it, handing each one's captured bytes on. Shared by the floor benchmarks
  * (bench/js-read-floor.ts, bench/sip-floor.ts), which measure what little they add to it.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { FILE_READ_BYTES } from '../src/capture/open.js';
 import { FILE_HEADER_LENGTH, RECORD_HEADER_LENGTH } from '../src/capture/pcap.js';
 
-const CHUNK_BYTES = 4 << 20;
+const CHUNK_BYTES = FILE_READ_BYTES;
 
 /**
  * Calls `visit` with each record's bytes, buf[data .. data + captured) (valid only during the
