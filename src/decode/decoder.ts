@@ -129,7 +129,8 @@ const DROP_EXPLANATIONS: Record<DropReason, string> = {
  * be too: it is valid only during onPayload. A sink that keeps bytes must copy them.
  */
 export class PacketDecoder {
-  private readonly interfaces = new Map<number, InterfaceState>();
+  /** By interface id (small integers from 0, one per interface of the file): an array, since every frame looks its interface up. */
+  private readonly interfaces: (InterfaceState | undefined)[] = [];
   private readonly unknownInterfaces = new Set<number>();
   private readonly fragments: FragmentReassembler;
   private readonly tcp: TcpReassembler;
@@ -221,12 +222,12 @@ export class PacketDecoder {
   }
 
   addInterface(iface: CaptureInterface): void {
-    this.interfaces.set(iface.id, {
+    this.interfaces[iface.id] = {
       iface,
       point: capturePointRef(this.source, iface.id),
       linuxPoints: undefined,
       unknownLinkTypeReported: false,
-    });
+    };
   }
 
   decode(frame: Frame): void {
@@ -244,7 +245,7 @@ export class PacketDecoder {
     this.snapCut = frame.capturedLength < frame.wireLength;
     if (this.fragments.pendingCount > 0) this.fragments.expire(this.now);
 
-    const state = this.interfaces.get(frame.interfaceId);
+    const state = this.interfaces[frame.interfaceId];
     if (state === undefined) {
       this.point = capturePointRef(this.source, frame.interfaceId);
       const first = !this.unknownInterfaces.has(frame.interfaceId);
