@@ -24,8 +24,9 @@ type QueuedEvent =
   | { kind: 'statistics'; stats: InterfaceStatistics };
 
 /**
- * Holds what one input's reader produced until it is that input's turn. Frame data is only valid
- * during the reader's callback, so it is copied; events keep their order within the input.
+ * Holds what one input's reader produced until it is that input's turn. A frame, its time and its
+ * bytes are only valid during the reader's callback, so they are copied; events keep their order
+ * within the input.
  */
 class QueuedSink implements CaptureSink {
   readonly events: QueuedEvent[] = [];

@@ -24,9 +24,9 @@ export interface CaptureStreamReaderOptions {
  * Push parser for a classic pcap or pcapng byte stream, fed chunks of any size. Frames,
  * interfaces and problems go to the sink synchronously from push() and end().
  *
- * Frame data is a view into the chunk when the frame lies inside it; only a unit (record or
- * block) that straddles chunks is copied, into a tail buffer that grows to that unit's
- * validated length at most.
+ * A frame's bytes are in the chunk when the frame lies inside it (Frame.bytes is the chunk); only
+ * a unit (record or block) that straddles chunks is copied, into a tail buffer that grows to that
+ * unit's validated length at most.
  *
  * Used by readCapture for files and stdin, and directly for a live capture's output
  * (e.g. `tcpdump -w -`). An exception thrown by the sink propagates out of push() or end(),
