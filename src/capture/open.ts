@@ -3,7 +3,11 @@ import { open } from 'node:fs/promises';
 import { Readable, addAbortSignal, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
-/** Large reads keep per-chunk overhead negligible next to parsing. */
+/**
+ * The step of reading: progress is reported (and a file analysis may conclude) after each, a plain
+ * file gives the event loop a turn after each, and streams (standard input, gzip) are read in
+ * chunks of this size.
+ */
 export const READ_CHUNK_BYTES = 1 << 20;
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
@@ -69,7 +73,8 @@ export async function openCapture(source: string, signal?: AbortSignal): Promise
         const head = Buffer.alloc(2);
         const { bytesRead } = await handle.read(head, 0, 2, 0);
         if (bytesRead < 2 || head[0] !== GZIP_MAGIC_0 || head[1] !== GZIP_MAGIC_1) {
-          return { source, chunks: new FileChunks(handle.fd, signal), close: () => void handle!.close().catch(() => {}), compressed: false, totalBytes };
+          const file = handle;
+          return { source, chunks: new FileChunks(file.fd, signal), close: () => void file.close().catch(() => {}), compressed: false, totalBytes };
         }
       }
     } catch (err) {
