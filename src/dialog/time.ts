@@ -7,8 +7,8 @@ export function secondsBetween(a: Timestamp, b: Timestamp): number {
 }
 
 /**
- * An owned copy, for a time that may change in place later (a media stream's lastTs). Timestamps
- * of frames and messages never change once made, so the dialog stage keeps those as they are.
+ * An owned copy, for a time its giver may change in place later. Timestamps of messages never
+ * change once made, so the dialog stage keeps those as they are.
  */
 export function copyTimestamp(ts: Timestamp): Timestamp {
   return { sec: ts.sec, nsec: ts.nsec };

@@ -98,8 +98,17 @@ describe('matching RTP to the SDP of a call', () => {
     expect(s).toMatchObject({ ssrc: 0x1234, packets: 50, expected: 50, lost: 0, gaps: 0, reordered: 0, duplicates: 0, payloadTypes: [0], clockRate: 8000 });
     expect(s.firstTs).toEqual(ts(1));
     expect(s.lastTs).toEqual(ts(1 + 49 * 0.02));
+    expect(ab.lastTs).toEqual(ts(1 + 49 * 0.02));
     expect(s.jitterMs).toBeCloseTo(0, 6);
     expect(s.maxDeltaMs).toBeCloseTo(20, 6);
+    // The last time is kept as numbers and read through a getter: JSON (as reports write streams)
+    // still has it, right after the first time.
+    const streamJson = JSON.parse(JSON.stringify(ab)) as Record<string, unknown>;
+    expect(Object.keys(streamJson).slice(0, 7)).toEqual(['id', 'point', 'src', 'dst', 'firstTs', 'lastTs', 'firstFrame']);
+    expect(streamJson.lastTs).toEqual(ts(1 + 49 * 0.02));
+    const ssrcJson = JSON.parse(JSON.stringify(s)) as Record<string, unknown>;
+    expect(Object.keys(ssrcJson).slice(0, 6)).toEqual(['ssrc', 'packets', 'bytes', 'firstTs', 'lastTs', 'firstFrame']);
+    expect(ssrcJson.lastTs).toEqual(ts(1 + 49 * 0.02));
   });
 
   it('counts matched packets in the stats', () => {
