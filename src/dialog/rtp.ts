@@ -93,6 +93,12 @@ export class SsrcState implements RtpSsrcStats {
   readonly #baseSec: number;
   #prevArrival = 0;
   #lastPt = -1;
+  /**
+   * The clock rate of #lastPt in #ptClocks: read again only when the payload type or the stream's
+   * table changes, not from the table (memory of its own) for every packet.
+   */
+  #ptClock = 0;
+  #ptClocks: Float64Array | undefined;
   /** Arrival, RTP timestamp and clock rate of the previous packet in the jitter chain. */
   #lastArrival = 0;
   #lastClock = 0;
@@ -165,11 +171,13 @@ export class SsrcState implements RtpSsrcStats {
     this.#lastSec = ts.sec;
     this.#lastNsec = ts.nsec;
     this.lastFrame = frame;
-    if (pt !== this.#lastPt) {
+    if (pt !== this.#lastPt || clocks !== this.#ptClocks) {
       if (!this.payloadTypes.includes(pt)) this.payloadTypes.push(pt);
       this.#lastPt = pt;
+      this.#ptClocks = clocks;
+      this.#ptClock = clocks[pt]!;
     }
-    this.#jitterStep(rtpTs, arrival, clocks[pt]!, (d[start + 1]! & 0x80) !== 0);
+    this.#jitterStep(rtpTs, arrival, this.#ptClock, (d[start + 1]! & 0x80) !== 0);
     this.#prevArrival = arrival;
     this.expected = this.#expectedBefore + this.#cycles + this.#maxSeq - this.baseSeq + 1;
     this.lost = this.expected - this.#seqReceived;
