@@ -329,6 +329,23 @@ describe('streams that match no dialog', () => {
     expect(tracker.analysis().point(POINT.key)!.orphanStreams).toEqual([]);
   });
 
+  it('times jitter with the rtpmap clock once a later SDP adopts the stream', () => {
+    const wire = new Wire();
+    const tracker = new DialogTracker();
+    const opus = { formats: '96', attributes: ['rtpmap:96 opus/48000/2'] };
+    // Dynamic payload type 96 before any SDP: no clock rate is known, so no jitter.
+    for (let i = 0; i < 5; i++) tracker.onRtpCandidate(wire.udp(rtpPacket({ seq: i, timestamp: i * 960, ssrc: 8, pt: 96 }), BOB_MEDIA, '192.168.1.10:4000', i * 0.02));
+    const c = call('late-opus', ['192.168.1.10', 4000, opus], ['203.0.113.5', 5000, opus], { wire, tracker }, 1);
+    const ssrc = streams(c.dialog())[0]!.rtp[0]!;
+    expect(ssrc.clockRate).toBeNull();
+    expect(ssrc.jitterMs).toBeUndefined();
+    // After it, at 48 kHz: the third packet 5 ms late is 240 ticks.
+    const arrivals = [2, 2.02, 2.045];
+    for (let i = 0; i < 3; i++) tracker.onRtpCandidate(wire.udp(rtpPacket({ seq: 5 + i, timestamp: (5 + i) * 960, ssrc: 8, pt: 96 }), BOB_MEDIA, '192.168.1.10:4000', arrivals[i]!));
+    expect(ssrc.clockRate).toBe(48000);
+    expect(ssrc.jitterMs).toBeCloseTo((240 / 16 / 48000) * 1000, 9);
+  });
+
   it('splits back-to-back calls on the same ports into separate streams', () => {
     const wire = new Wire();
     const tracker = new DialogTracker();
