@@ -169,7 +169,6 @@ function mergeDecodeStats(total: DecodeStats, add: DecodeStats): void {
   addCounts(total.problems, add.problems);
 }
 
-
 /** Detection groups evidence into one finding per rule and dialog: that is a finding's identity. */
 export function findingKey(finding: Finding): string {
   return ruleDialogKey(finding.rule, finding.dialog ?? '');
