@@ -87,17 +87,17 @@ export class SpillStore {
     return block;
   }
 
-  /** Bytes of a block, from `offset` in it, into `into` (as many as `into` holds). */
-  read(block: number, into: Uint8Array, offset = 0): void {
+  /** The first bytes of a block into `into` (as many as `into` holds). */
+  read(block: number, into: Uint8Array): void {
     const where = this.#blocks[block];
-    if (where === undefined || offset + into.length > this.#lengths[block]!) throw new RangeError(`no bytes ${offset}..${offset + into.length} in spilled block ${block}`);
+    if (where === undefined || into.length > this.#lengths[block]!) throw new RangeError(`no bytes 0..${into.length} in spilled block ${block}`);
     if (typeof where !== 'number') {
-      into.set(where.subarray(offset, offset + into.length));
+      into.set(where.subarray(0, into.length));
       return;
     }
     let done = 0;
     while (done < into.length) {
-      const n = readSync(this.#fd as number, into, done, into.length - done, where + offset + done);
+      const n = readSync(this.#fd as number, into, done, into.length - done, where + done);
       if (n === 0) throw new Error(`temporary file ended early reading spilled block ${block}`);
       done += n;
     }
