@@ -5,6 +5,7 @@
  */
 import type { MessagePair, Side } from '../correlate/types.js';
 import type { Dialog, DialogAnalysis } from '../dialog/types.js';
+import { toSeconds } from '../util/time.js';
 import type { DialogAtPointSummary, DialogGroupSummary } from './types.js';
 
 export interface DialogGroup {
@@ -13,7 +14,7 @@ export interface DialogGroup {
 }
 
 export function groupDialogs(analysis: DialogAnalysis, pairs: MessagePair[], sideOf: (pointKey: string) => string): DialogGroup[] {
-  const start = (d: Dialog) => d.start.sec + d.start.nsec / 1e9;
+  const start = (d: Dialog) => toSeconds(d.start);
   const byStart = (a: DialogGroup, b: DialogGroup) => start(a.dialogs[0]!) - start(b.dialogs[0]!);
   // Nothing matched across points (one capture point, most often): every dialog is a call of its own.
   if (pairs.length === 0) return analysis.points.flatMap((point) => point.dialogs.map((dialog) => ({ dialogs: [dialog] }))).sort(byStart);

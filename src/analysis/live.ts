@@ -13,6 +13,7 @@ import type { SideAssignment } from '../correlate/types.js';
 import type { Finding } from '../detect/types.js';
 import type { DialogConfig } from '../dialog/types.js';
 import { AnalysisSession, findingKey, type SourceFeed } from './session.js';
+import { toSeconds } from '../util/time.js';
 import type { AnalysisResult, LiveCaptureReport, LiveInterfaceReport } from './types.js';
 
 export interface LiveSnapshot {
@@ -202,7 +203,7 @@ export class LiveAnalysis {
         const entry = interfaces[frame.interfaceId];
         if (entry) {
           entry.report.packets++;
-          entry.lastSeconds = frame.ts.sec + frame.ts.nsec / 1e9;
+          entry.lastSeconds = toSeconds(frame.ts);
           entry.lastArrivalMs = this.chunkArrivalMs;
         }
         sink.onFrame(frame);

@@ -6,6 +6,7 @@
  */
 import { memoSlot, memoized, recall, remember } from '../sip/index.js';
 import type { SipMessage } from '../sip/types.js';
+import { toSeconds } from '../util/time.js';
 import { diffMessages } from './diff.js';
 import { assignSides } from './sides.js';
 import type {
@@ -23,7 +24,7 @@ import type {
 const MATCH_WINDOW_SECONDS = 2;
 
 function seconds(msg: SipMessage): number {
-  return msg.origin.ts.sec + msg.origin.ts.nsec / 1e9;
+  return toSeconds(msg.origin.ts);
 }
 
 interface MessageKeys {

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { isNatHidden, isPublic } from '../util/address.js';
+import { toSeconds } from '../util/time.js';
 import type { SipMessage } from '../sip/types.js';
 import type { CapturePointInfo, PointMessages, SideAssignment } from './types.js';
 
@@ -16,10 +17,6 @@ function interfaceNames(point: PointMessages): string[] {
   if (point.interfaceName) names.push(point.interfaceName);
   if (point.ref.linuxIfIndex !== undefined) names.push(`if${point.ref.linuxIfIndex}`);
   return names;
-}
-
-function timeOf(seconds: { sec: number; nsec: number }): number {
-  return seconds.sec + seconds.nsec / 1e9;
 }
 
 /** Addresses of one kind, with the first three in sort order kept as they arrive. */
@@ -79,7 +76,7 @@ export function assignSides(points: PointMessages[], assignment: SideAssignment)
     let lastSeen = point.seenSpan?.lastSeen;
     if (point.seenSpan === undefined) {
       for (const msg of point.messages) {
-        const t = timeOf(msg.origin.ts);
+        const t = toSeconds(msg.origin.ts);
         if (firstSeen === undefined || t < firstSeen) firstSeen = t;
         if (lastSeen === undefined || t > lastSeen) lastSeen = t;
       }
