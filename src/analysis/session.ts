@@ -6,7 +6,7 @@
  */
 import type { CaptureInterface, CaptureProblem, CaptureSink, Timestamp } from '../capture/types.js';
 import { compareCopies, correlate, matchKey } from '../correlate/correlate.js';
-import { AddressProfile, assignSides } from '../correlate/sides.js';
+import { AddressProfile, assignSides, widenSpan } from '../correlate/sides.js';
 import type { ClockOffset, Correlation, MessagePair, PointHistory, PointMessages, Side, SideAssignment, TimeSpan } from '../correlate/types.js';
 import { PacketDecoder, formatEndpoint, type CapturePointRef, type DecodeStats } from '../decode/index.js';
 import { compareFindings, detect, noteMessage, type Detection } from '../detect/detect.js';
@@ -286,10 +286,7 @@ export class AnalysisSession {
     const point = this.pointOf(message.origin.point);
     this.messages.add(point.messages, message);
     point.seenAddresses.addMessage(message);
-    const t = toSeconds(message.origin.ts);
-    if (point.seenSpan === undefined) point.seenSpan = { firstSeen: t, lastSeen: t };
-    else if (t < point.seenSpan.firstSeen) point.seenSpan.firstSeen = t;
-    else if (t > point.seenSpan.lastSeen) point.seenSpan.lastSeen = t;
+    point.seenSpan = widenSpan(point.seenSpan, toSeconds(message.origin.ts));
     this.dialogs.onMessage(message);
     // Correlation keys, per-message findings and the comparison with the copy at the other side of
     // the router are worked out now, while the headers are parsed: a large capture's messages are

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { isNatHidden, isPublic } from '../util/address.js';
 import { toSeconds } from '../util/time.js';
 import type { SipMessage } from '../sip/types.js';
-import type { CapturePointInfo, PointMessages, SideAssignment } from './types.js';
+import type { CapturePointInfo, PointMessages, SideAssignment, TimeSpan } from './types.js';
 
 function sameFile(a: string, b: string): boolean {
   return a === b || path.resolve(a) === path.resolve(b);
@@ -70,23 +70,24 @@ function addressProfile(point: PointMessages): AddressProfile {
   return profile;
 }
 
+/** `span` widened to take in `t` (seconds): made when there is none yet, else changed in place. */
+export function widenSpan(span: TimeSpan | undefined, t: number): TimeSpan {
+  if (span === undefined) return { firstSeen: t, lastSeen: t };
+  if (t < span.firstSeen) span.firstSeen = t;
+  else if (t > span.lastSeen) span.lastSeen = t;
+  return span;
+}
+
 export function assignSides(points: PointMessages[], assignment: SideAssignment): CapturePointInfo[] {
   return points.map((point) => {
-    let firstSeen = point.seenSpan?.firstSeen;
-    let lastSeen = point.seenSpan?.lastSeen;
-    if (point.seenSpan === undefined) {
-      for (const msg of point.messages) {
-        const t = toSeconds(msg.origin.ts);
-        if (firstSeen === undefined || t < firstSeen) firstSeen = t;
-        if (lastSeen === undefined || t > lastSeen) lastSeen = t;
-      }
-    }
+    let span = point.seenSpan;
+    if (span === undefined) for (const msg of point.messages) span = widenSpan(span, toSeconds(msg.origin.ts));
     const base = {
       ref: point.ref,
       interfaceName: point.interfaceName,
       sipMessages: point.messages.length + (point.forgotten?.messages ?? 0),
-      firstSeen,
-      lastSeen,
+      firstSeen: span?.firstSeen,
+      lastSeen: span?.lastSeen,
     };
     const names = interfaceNames(point);
     if (assignment.insideInterfaces.some((n) => names.includes(n))) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { correlate, matchKey } from '../../src/correlate/correlate.js';
 import type { SideAssignment } from '../../src/correlate/types.js';
 import type { SipMessage } from '../../src/sip/types.js';
+import { toSeconds } from '../../src/util/time.js';
 import { INSIDE, OUTSIDE, TwoPoints, ack, invite } from './helpers.js';
 
 const PHONE = '192.168.10.2:5060';
@@ -46,6 +47,17 @@ describe('sides', () => {
     const phones = ['192.168.10.9', '192.168.10.30', '192.168.10.2', '192.168.10.5', '192.168.10.12'];
     const result = run(phones.map((host, i) => w.at(INSIDE, invite(host), `${host}:5060`, PROVIDER, i)), []);
     expect(result.points[0]!.sideReason).toContain('private 192.168.10.12, 192.168.10.2, 192.168.10.30 and 2 more and public 203.0.113.10');
+  });
+
+  it('gives each point the span of its messages\' times, whatever order they came in, or the span its caller kept', () => {
+    const w = new TwoPoints();
+    const messages = [5, 2, 9, 3].map((t) => w.at(INSIDE, invite('192.168.10.2'), PHONE, PROVIDER, t));
+    const [earliest, latest] = [messages[1]!, messages[2]!].map((m) => toSeconds(m.origin.ts));
+    const worked = run(messages, []).points[0]!;
+    expect([worked.firstSeen, worked.lastSeen]).toEqual([earliest, latest]);
+    // A session keeps the span of every message it saw, forgotten ones included.
+    const kept = correlate([{ ref: INSIDE, messages, seenSpan: { firstSeen: 1, lastSeen: 2e9 } }], NO_SIDES).points[0]!;
+    expect([kept.firstSeen, kept.lastSeen]).toEqual([1, 2e9]);
   });
 
   it('leaves a LAN-only capture point unknown', () => {
