@@ -16,7 +16,7 @@ import { DialogTracker } from '../dialog/index.js';
 import type { DialogAnalysis, DialogConfig } from '../dialog/types.js';
 import { SipFramer, keepParsedViews, type SipKeepalive, type SipMessage } from '../sip/index.js';
 import { HeapTrimmer } from '../util/heap.js';
-import { indexOfId } from '../util/lists.js';
+import { indexOfId, placeOfId } from '../util/lists.js';
 import { toSeconds } from '../util/time.js';
 import { groupDialogs, summarizeGroup, type DialogGroup } from './dialog-groups.js';
 import { ConcludedDialogs } from './concluded.js';
@@ -501,7 +501,6 @@ export class AnalysisSession {
         const known = point.forgottenSends.get(sender);
         if (known === undefined || toSeconds(known.ts) < t) point.forgottenSends.set(sender, { ts: msg.origin.ts, frame: msg.origin.frames[0] ?? 0, messageId: msg.id });
       }
-      this.messages.size -= point.messages.length - kept.length;
       point.messages = kept;
       point.keepalives = point.keepalives.filter((k) => recent(k.origin.ts));
       point.framingProblems = point.framingProblems.filter((p) => recent(p.origin.ts));
@@ -713,17 +712,20 @@ export class AnalysisSession {
  * went was 1 % of a SIP-heavy analysis.
  */
 class HeldMessages implements MessagesById {
-  size = 0;
-
   constructor(private readonly points: ReadonlyMap<string, { messages: SipMessage[] }>) {}
+
+  /** Messages held at all points (a capture has few points). */
+  get size(): number {
+    let size = 0;
+    for (const { messages } of this.points.values()) size += messages.length;
+    return size;
+  }
 
   /** Appends `message` to its point's list, keeping the list in id order. */
   add(list: SipMessage[], message: SipMessage): void {
-    let at = list.length;
-    while (at > 0 && list[at - 1]!.id > message.id) at--;
+    const at = placeOfId(list.length, (index) => list[index]!.id, message.id);
     if (at === list.length) list.push(message);
     else list.splice(at, 0, message);
-    this.size++;
   }
 
   get(id: number): SipMessage | undefined {

@@ -9,7 +9,7 @@
 import type { Timestamp } from '../capture/types.js';
 import type { CapturePointRef, TransportPayload, UdpDatagramView } from '../decode/types.js';
 import type { SipMessage } from '../sip/types.js';
-import { appended, indexOfId } from '../util/lists.js';
+import { appended, indexOfId, placeOfId } from '../util/lists.js';
 import { DialogRecord, kindOfMethod } from './dialog.js';
 import { MediaTracker } from './media.js';
 import { copyTimestamp, isBefore, secondsBetween } from './time.js';
@@ -76,26 +76,23 @@ class MessageIndex {
   #records: TxRecord[] = [];
 
   add(messageId: number, rec: TxRecord): void {
-    const last = this.#ids.length - 1;
-    if (last >= 0 && this.#ids[last]! >= messageId) {
-      const at = this.#find(messageId);
-      if (at >= 0) {
-        this.#records[at] = rec;
-        return;
-      }
+    const ids = this.#ids;
+    const at = placeOfId(ids.length, (index) => ids[index]!, messageId);
+    if (at > 0 && ids[at - 1] === messageId) {
+      this.#records[at - 1] = rec;
+    } else if (at === ids.length) {
+      ids.push(messageId);
+      this.#records.push(rec);
+    } else {
       // Out of order (not seen so far): inserted in its place.
-      let insertAt = last + 1;
-      while (insertAt > 0 && this.#ids[insertAt - 1]! > messageId) insertAt--;
-      this.#ids.splice(insertAt, 0, messageId);
-      this.#records.splice(insertAt, 0, rec);
-      return;
+      ids.splice(at, 0, messageId);
+      this.#records.splice(at, 0, rec);
     }
-    this.#ids.push(messageId);
-    this.#records.push(rec);
   }
 
   get(messageId: number): TxRecord | undefined {
-    const at = this.#find(messageId);
+    const ids = this.#ids;
+    const at = indexOfId(ids.length, (index) => ids[index]!, messageId);
     const rec = at < 0 ? undefined : this.#records[at]!;
     return rec === undefined || rec.unindexed ? undefined : rec;
   }
@@ -112,11 +109,6 @@ class MessageIndex {
     }
     this.#ids.length = kept;
     this.#records.length = kept;
-  }
-
-  #find(messageId: number): number {
-    const ids = this.#ids;
-    return indexOfId(ids.length, (index) => ids[index]!, messageId);
   }
 }
 

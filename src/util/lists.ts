@@ -21,6 +21,17 @@ export function appended<T>(list: T[], item: T): T[] {
 const EXACT_UP_TO = 16;
 
 /**
+ * Where an item with `id` goes among `length` items whose ids (idAt) ascend, so that they still
+ * do: after every item whose id is not higher (one with the same id is just before). Scans back
+ * from the end, since such items nearly always arrive in id order.
+ */
+export function placeOfId(length: number, idAt: (index: number) => number, id: number): number {
+  let at = length;
+  while (at > 0 && idAt(at - 1) > id) at--;
+  return at;
+}
+
+/**
  * Where `id` is among `length` items whose ids (idAt) ascend, by bisection; -1 when it is not
  * there. For lists kept in order of arrival by a sequential id (messages, and what is filed by
  * message).

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { appended, indexOfId } from '../../src/util/lists.js';
+import { appended, indexOfId, placeOfId } from '../../src/util/lists.js';
 
 describe('lists', () => {
+  it('places an id after every id not higher than it, among ascending ids', () => {
+    const ids = [2, 3, 5, 8];
+    const place = (id: number) => placeOfId(ids.length, (index) => ids[index]!, id);
+    expect([9, 6, 4, 1].map(place)).toEqual([4, 3, 2, 0]);
+    // An id already there: just after it, so a caller sees it at the place before.
+    expect(place(5)).toBe(3);
+    expect(placeOfId(0, () => 0, 1)).toBe(0);
+  });
+
   it('finds an id among ascending ids by bisection, and says -1 for one that is not there', () => {
     const ids = [2, 3, 5, 8, 13, 21, 34];
     const find = (id: number) => indexOfId(ids.length, (index) => ids[index]!, id);
