@@ -52,7 +52,7 @@ function startsWithWord(buf: Buffer, at: number, end: number, word: string): boo
   return true;
 }
 
-/** The value of parameter `name` (as ";name=") in buf[start..end), stored as [from, to) in out; -1 when absent. */
+/** Where the value of parameter `name` (as ";name=") is in buf[start..end), as [from, to); [-1, -1] when absent. */
 function paramIn(buf: Buffer, start: number, end: number, name: string): [number, number] {
   for (let i = start; i < end; i++) {
     if (buf[i] !== 0x3b) continue;
