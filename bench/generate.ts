@@ -1,7 +1,8 @@
 /**
- * Writes the benchmark inputs into bench/out/inputs (git-ignored), deterministically: the same
- * scale gives the same bytes. A manifest records what was written and a hash of the generator, so
- * inputs are only rebuilt when the generator or the scale changes.
+ * Writes the benchmark inputs into bench/out/inputs (git-ignored; a scale other than 1 into a
+ * folder of its own below it, see inputDir), deterministically: the same scale gives the same
+ * bytes. A manifest records what was written and a hash of the generator, so inputs are only
+ * rebuilt when the generator or the scale changes.
  *
  *   rtp-heavy.pcap        a provider-edge capture: calls with G.711 RTP both ways (20 or 30 ms
  *                         packets), a quarter of them from routers whose SIP ALG rewrote them, a
@@ -36,8 +37,16 @@ import {
 } from './scenarios.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
-export const INPUT_DIR = path.join(BENCH_DIR, 'out', 'inputs');
-const MANIFEST = path.join(INPUT_DIR, 'manifest.json');
+const INPUTS = path.join(BENCH_DIR, 'out', 'inputs');
+
+/**
+ * Where the inputs of a scale go: scale 1 in bench/out/inputs, any other in a folder of its own
+ * below it, so that a quick run at a small scale does not overwrite the full-size inputs (a few
+ * minutes to write again).
+ */
+export function inputDir(scale: number): string {
+  return scale === 1 ? INPUTS : path.join(INPUTS, `scale-${scale}`);
+}
 
 /** 2023-11-14T22:13:20Z, in microseconds. */
 const START_US = 1_700_000_000 * 1e6;
@@ -423,21 +432,23 @@ function generatorHash(): string {
 /** The inputs for `scale`, generated unless the manifest says the same generator already made them. */
 export function ensureInputs(scale: number, log: (line: string) => void = () => {}): Inputs {
   const generator = generatorHash();
-  if (existsSync(MANIFEST)) {
-    const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Inputs;
+  const dir = inputDir(scale);
+  const manifestFile = path.join(dir, 'manifest.json');
+  if (existsSync(manifestFile)) {
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Inputs;
     const files = [manifest.rtpHeavy, manifest.sipHeavyPcap, manifest.sipHeavyPcapng, ...manifest.pairs.flatMap((p) => [p.inside, p.outside])];
     const intact = files.every((f) => existsSync(f.path) && statSync(f.path).size === f.bytes);
     if (manifest.generator === generator && manifest.scale === scale && intact) return manifest;
   }
-  mkdirSync(INPUT_DIR, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   const started = Date.now();
-  log(`generating inputs at scale ${scale} into ${INPUT_DIR} ...`);
-  const rtpHeavy = generateRtpHeavy(INPUT_DIR, scale);
+  log(`generating inputs at scale ${scale} into ${dir} ...`);
+  const rtpHeavy = generateRtpHeavy(dir, scale);
   log(`  rtp-heavy.pcap: ${(rtpHeavy.bytes / 2 ** 20).toFixed(0)} MiB, ${rtpHeavy.packets} packets (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  const sip = generateSipHeavy(INPUT_DIR, scale);
+  const sip = generateSipHeavy(dir, scale);
   log(`  sip-heavy: ${sip.sipHeavyPcap.sipMessages} SIP messages, ${sip.sipHeavyPcap.dialogs} dialogs per capture point (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   const inputs: Inputs = { generator, scale, rtpHeavy, ...sip };
-  writeFileSync(MANIFEST, `${JSON.stringify(inputs, null, 2)}\n`);
+  writeFileSync(manifestFile, `${JSON.stringify(inputs, null, 2)}\n`);
   return inputs;
 }
 
