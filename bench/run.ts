@@ -13,6 +13,9 @@
  *   BENCH_PROFILE=1        run algscope with node --cpu-prof (profiles in bench/out/profiles;
  *                          summarize with bench/profile-summary.ts)
  *   BENCH_TIMEOUT=900      seconds before a command is killed and reported as timed out
+ *   BENCH_ROUNDS=1         run every case this many times, all cases once per round (so a slow
+ *                          stretch of a shared machine falls on every tool), and report each case's
+ *                          median wall and CPU time, its range of wall times and its largest peak RSS
  *
  * algscope runs from the build in dist/ (the npm script builds first), its stage benchmarks
  * (bench/stages.ts), bench/sip-parse.ts and bench/sip-floor.ts from bundles built the same way into
@@ -39,6 +42,7 @@ const only = new Set((process.env.BENCH_ONLY ?? 'rtp,sip,pair,micro').split(',')
 const withReferences = process.env.BENCH_REFERENCES !== '0';
 const profile = process.env.BENCH_PROFILE === '1';
 const timeoutSeconds = Number(process.env.BENCH_TIMEOUT ?? 900);
+const rounds = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 1)) || 1);
 
 interface Measurement {
   input: string;
@@ -46,8 +50,12 @@ interface Measurement {
   command: string;
   /** The algscope measurement this row is compared with (its `tool`), if any. */
   compareWith?: string;
+  /** The median over the rounds (see BENCH_ROUNDS), as cpuSeconds. */
   wallSeconds: number;
   cpuSeconds: number;
+  /** Every round's wall time, in the order they ran. */
+  roundWallSeconds: number[];
+  /** The largest over the rounds. */
   peakRssMiB: number;
   exitCode: number | null;
   timedOut: boolean;
@@ -269,7 +277,9 @@ function fmt(value: number, digits: number): string {
 }
 
 function table(rows: Measurement[]): string {
-  const header = ['input', 'tool', 'wall s', 'CPU s', 'MB/s', 'packets/s', 'peak RSS MiB', 'algscope vs this', 'found'];
+  const ranges = rows.some((r) => r.roundWallSeconds.length > 1);
+  const header = ['input', 'tool', ranges ? 'median wall s' : 'wall s', 'CPU s', 'MB/s', 'packets/s', 'peak RSS MiB', 'algscope vs this', 'found'];
+  if (ranges) header.push('wall s, each round');
   const byKey = new Map(rows.map((r) => [`${r.input}\u0000${r.tool}`, r]));
   const lines = rows.map((r) => {
     const base = r.compareWith ? byKey.get(`${r.input}\u0000${r.compareWith}`) : undefined;
@@ -289,11 +299,42 @@ function table(rows: Measurement[]): string {
       fmt(r.peakRssMiB, 0),
       ratio,
       r.found,
+      ...(ranges ? [r.roundWallSeconds.map((t) => fmt(t, 2)).join(', ')] : []),
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const row = (cells: string[]) => `| ${cells.map((c, i) => (i >= 2 && i <= 6 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
   return [row(header), `|${widths.map((w, i) => (i >= 2 && i <= 6 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`, ...lines.map(row)].join('\n');
+}
+
+type Run = Awaited<ReturnType<typeof measure>>;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** One case's row from its rounds: medians of the times, the largest RSS, the last round's output. */
+function measurement(c: Case, caseRuns: Run[]): Measurement {
+  const last = caseRuns.at(-1)!;
+  const files = c.files ?? [c.file];
+  const result: Measurement = {
+    input: c.input,
+    tool: c.tool,
+    command: c.argv.map(shellQuote).join(' ').replaceAll(`${REPO}/`, ''),
+    wallSeconds: median(caseRuns.map((r) => r.wallSeconds)),
+    cpuSeconds: median(caseRuns.map((r) => r.cpuSeconds)),
+    roundWallSeconds: caseRuns.map((r) => r.wallSeconds),
+    peakRssMiB: Math.max(...caseRuns.map((r) => r.peakRssMiB)),
+    exitCode: caseRuns.find((r) => r.exitCode !== null && r.exitCode > 1)?.exitCode ?? last.exitCode,
+    timedOut: caseRuns.some((r) => r.timedOut),
+    bytes: files.reduce((n, f) => n + f.bytes, 0),
+    packets: files.reduce((n, f) => n + f.packets, 0),
+    found: FOUND[c.found]!(last.stdout),
+  };
+  if (c.compareWith) result.compareWith = c.compareWith;
+  return result;
 }
 
 async function main(): Promise<void> {
@@ -305,30 +346,21 @@ async function main(): Promise<void> {
   const inputs = ensureInputs(scale, (line) => console.log(line));
   const host = machine();
   console.log(`machine: ${host.cores} x ${host.cpu}, ${host.memoryGiB} GiB, Node ${host.node}, load ${host.loadAverageAtStart}`);
-  const results: Measurement[] = [];
-  for (const c of cases(inputs)) {
-    const name = `${c.input}-${c.tool}`.replace(/[^\w.-]+/g, '_');
-    process.stdout.write(`  ${c.input}: ${c.tool} ... `);
-    const run = await measure(name, c.argv, c.discardOutput);
-    const files = c.files ?? [c.file];
-    const result: Measurement = {
-      input: c.input,
-      tool: c.tool,
-      command: c.argv.map(shellQuote).join(' ').replaceAll(`${REPO}/`, ''),
-      wallSeconds: run.wallSeconds,
-      cpuSeconds: run.cpuSeconds,
-      peakRssMiB: run.peakRssMiB,
-      exitCode: run.exitCode,
-      timedOut: run.timedOut,
-      bytes: files.reduce((n, f) => n + f.bytes, 0),
-      packets: files.reduce((n, f) => n + f.packets, 0),
-      found: FOUND[c.found]!(run.stdout),
-    };
-    if (c.compareWith) result.compareWith = c.compareWith;
-    results.push(result);
-    const problem = run.timedOut ? ' (timed out)' : run.exitCode !== null && run.exitCode > 1 ? ` (exit ${run.exitCode}: ${run.stderr.trim().split('\n').at(-1)})` : '';
-    console.log(`${fmt(run.wallSeconds, 2)} s, ${fmt(run.peakRssMiB, 0)} MiB${problem}`);
+  const list = cases(inputs);
+  const runs: Run[][] = list.map(() => []);
+  for (let round = 1; round <= rounds; round++) {
+    if (rounds > 1) console.log(`round ${round} of ${rounds}`);
+    for (const [i, c] of list.entries()) {
+      // A case that timed out once would only take the whole timeout again.
+      if (runs[i]!.some((r) => r.timedOut)) continue;
+      process.stdout.write(`  ${c.input}: ${c.tool} ... `);
+      const run = await measure(`${c.input}-${c.tool}`.replace(/[^\w.-]+/g, '_'), c.argv, c.discardOutput);
+      runs[i]!.push(run);
+      const problem = run.timedOut ? ' (timed out)' : run.exitCode !== null && run.exitCode > 1 ? ` (exit ${run.exitCode}: ${run.stderr.trim().split('\n').at(-1)})` : '';
+      console.log(`${fmt(run.wallSeconds, 2)} s, ${fmt(run.peakRssMiB, 0)} MiB${problem}`);
+    }
   }
+  const results = list.map((c, i) => measurement(c, runs[i]!));
   const pairRows = results.filter((r) => r.input.startsWith('pair '));
   console.log(`\n${table(results)}\n`);
   if (pairRows.length > 1) {
@@ -345,7 +377,7 @@ async function main(): Promise<void> {
     floor = floorRun.stdout.trim();
     console.log(`\nThe least a JavaScript SIP parse+group does, on sip-heavy.pcap (bench/sip-floor.ts):\n${floor}`);
   }
-  writeFileSync(path.join(OUT, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), scale, machine: host, inputs, results, sipParse: micro, sipFloor: floor }, null, 2)}\n`);
+  writeFileSync(path.join(OUT, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), scale, rounds, machine: host, inputs, results, sipParse: micro, sipFloor: floor }, null, 2)}\n`);
   console.log(`\nresults: ${relative(path.join(OUT, 'results.json'))}, tool output: ${relative(LOGS)}/`);
 }
 
