@@ -28,6 +28,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'tsup';
 import { ensureInputs, type InputFile } from './generate.js';
+import { median } from '../src/util/lists.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.dirname(BENCH_DIR);
@@ -308,12 +309,6 @@ function table(rows: Measurement[]): string {
 }
 
 type Run = Awaited<ReturnType<typeof measure>>;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** One case's row from its rounds: medians of the times, the largest RSS, the last round's output. */
 function measurement(c: Case, caseRuns: Run[]): Measurement {

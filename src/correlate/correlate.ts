@@ -6,6 +6,7 @@
  */
 import { memoSlot, memoized, recall, remember } from '../sip/index.js';
 import type { SipMessage } from '../sip/types.js';
+import { median } from '../util/lists.js';
 import { toSeconds } from '../util/time.js';
 import { diffMessages } from './diff.js';
 import { assignSides } from './sides.js';
@@ -88,12 +89,6 @@ function groupByKey(messages: SipMessage[]): Map<string, SipMessage[]> {
     list.push(msg);
   }
   return groups;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /**

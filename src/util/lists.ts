@@ -48,3 +48,10 @@ export function indexOfId(length: number, idAt: (index: number) => number, id: n
   }
   return -1;
 }
+
+/** The median of `values` (the mean of the middle two when there is an even number); `values` is not reordered. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appended, indexOfId, placeOfId } from '../../src/util/lists.js';
+import { appended, indexOfId, median, placeOfId } from '../../src/util/lists.js';
 
 describe('lists', () => {
   it('places an id after every id not higher than it, among ascending ids', () => {
@@ -27,5 +27,13 @@ describe('lists', () => {
     const long = Array.from({ length: 16 }, (_, i) => i);
     expect(appended(long, 16)).toBe(long);
     expect(long).toHaveLength(17);
+  });
+
+  it('takes the median of unsorted numbers without reordering them', () => {
+    const odd = [9, 1, 5];
+    expect(median(odd)).toBe(5);
+    expect(odd).toEqual([9, 1, 5]);
+    expect(median([4, -2, 10, 3])).toBe(3.5);
+    expect(median([0.25])).toBe(0.25);
   });
 });
