@@ -13,6 +13,7 @@ import { compareFindings, detect, noteMessage, type Detection } from '../detect/
 import type { DetectionContext, EvidenceLocation, Finding, FindingCounter, FindingTemplate, ForgottenSend, PointObservations, RuleId } from '../detect/types.js';
 import { decideVerdict } from '../detect/verdict.js';
 import { DialogTracker } from '../dialog/index.js';
+import { copyTimestamp, isBefore } from '../dialog/time.js';
 import type { DialogAnalysis, DialogConfig } from '../dialog/types.js';
 import { SipFramer, keepParsedViews, type SipKeepalive, type SipMessage } from '../sip/index.js';
 import { HeapTrimmer } from '../util/heap.js';
@@ -365,8 +366,8 @@ export class AnalysisSession {
    */
   private noteTime(ts: Timestamp): void {
     const last = this.lastTs;
-    if (last === undefined) this.lastTs = { sec: ts.sec, nsec: ts.nsec };
-    else if (ts.sec > last.sec || (ts.sec === last.sec && ts.nsec > last.nsec)) {
+    if (last === undefined) this.lastTs = copyTimestamp(ts);
+    else if (isBefore(last, ts)) {
       last.sec = ts.sec;
       last.nsec = ts.nsec;
     }
@@ -432,7 +433,7 @@ export class AnalysisSession {
    */
   concludeIfLarge(): void {
     if (this.messages.size < this.concludeAt || this.lastTs === undefined) return;
-    this.ageOut({ ...this.lastTs });
+    this.ageOut(copyTimestamp(this.lastTs));
     this.concludeAt = Math.max(this.concludeAbove, this.concludeGrowth * this.messages.size);
     this.heap.collectIfGrown();
   }
@@ -654,7 +655,7 @@ export class AnalysisSession {
   result(final: boolean): AnalysisResult {
     if (final) {
       this.framer.finish();
-      this.dialogs.finish(this.lastTs ? { ...this.lastTs } : { sec: 0, nsec: 0 });
+      this.dialogs.finish(this.lastTs ? copyTimestamp(this.lastTs) : { sec: 0, nsec: 0 });
     }
     const held = this.holdings();
     const { dialogAnalysis, correlation, dialogGroups } = held;
