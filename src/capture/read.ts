@@ -49,7 +49,8 @@ export class CaptureInput {
    * an abort or an exception from the sink rejects.
    */
   async readChunk(): Promise<void> {
-    const until = this.streamBytes + READ_CHUNK_BYTES;
+    const from = this.streamBytes;
+    const until = from + READ_CHUNK_BYTES;
     while (!this.ended && this.streamBytes < until) {
       let next: IteratorResult<Buffer>;
       try {
@@ -72,7 +73,7 @@ export class CaptureInput {
       this.reader.push(next.value);
       this.streamBytes += next.value.length;
     }
-    if (this.streamBytes > until - READ_CHUNK_BYTES) {
+    if (this.streamBytes > from) {
       this.options.onProgress?.(this.opened.compressedBytesRead?.() ?? this.streamBytes, this.opened.totalBytes);
     }
   }

@@ -57,7 +57,7 @@ export interface Frame {
    */
   bytes: Uint8Array;
   start: number;
-  /** Byte offset of data[0] in the (decompressed) capture stream. */
+  /** Byte offset of bytes[start] (the frame's first byte) in the (decompressed) capture stream. */
   streamOffset: number;
 }
 

@@ -365,7 +365,12 @@ export class StreamState implements MediaStream {
     if (state === undefined || state.ssrc !== ssrc) {
       // A loop, not rtp.find: a closure over ssrc would make every call allocate a context for it.
       state = undefined;
-      for (const known of this.rtp) if (known.ssrc === ssrc) state = known;
+      for (const known of this.rtp) {
+        if (known.ssrc === ssrc) {
+          state = known;
+          break;
+        }
+      }
       if (state === undefined) {
         if (this.rtp.length >= this.#maxSsrcs) {
           this.rtpUntracked++;
